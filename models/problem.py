@@ -1,0 +1,133 @@
+"""The input of one allocation: teams, workers, children and capacity reductions.
+
+These objects are built by ``allocator.io`` from the data contract's files
+(which also names file, row and column when a value is bad). Field-level
+checks live here so that every way of building a ``ProblemData`` gets them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field, model_validator
+
+from models._base import Frozen
+from models.enums import Role
+
+
+class Team(Frozen):
+    """A team, the unit a batch is allocated within."""
+
+    team_id: str = Field(min_length=1)
+    service: str = Field(min_length=1)
+    manager_id: str | None = None
+    name: str | None = None
+
+
+class Worker(Frozen):
+    """A member of staff. Capacity comes from ``fte``, role and reductions."""
+
+    worker_id: str = Field(min_length=1)
+    team_id: str = Field(min_length=1)
+    role: Role
+    fte: float = Field(gt=0, le=1)
+    asye_start: date | None = None
+    max_children: int | None = Field(default=None, ge=0)
+    accepting: bool = True
+    skills: frozenset[str] = frozenset()
+    locality: str | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _asye_needs_start(self) -> Worker:
+        if self.role is Role.ASYE and self.asye_start is None:
+            raise ValueError("asye_start is required for role 'asye'")
+        return self
+
+
+class Child(Frozen):
+    """A child: already allocated (``worker_id``) or waiting for allocation."""
+
+    child_id: str = Field(min_length=1)
+    team_id: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    worker_id: str | None = None
+    family_id: str | None = None
+    weight: float | None = Field(default=None, gt=0)
+    level: int | None = Field(default=None, ge=1, le=4)
+    flags: frozenset[str] = frozenset()
+    distance_miles: float | None = Field(default=None, ge=0)
+    previous_worker_id: str | None = None
+    required_skill: str | None = None
+    locality: str | None = None
+    referred_on: date | None = None
+
+
+class Reduction(Frozen):
+    """A temporary reduction of a worker's capacity (``reductions.csv``)."""
+
+    worker_id: str = Field(min_length=1)
+    fraction: float = Field(gt=0, le=1)
+    reason: str = Field(min_length=1)
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Reduction:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+    def active_on(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+class ProblemData(Frozen):
+    """Everything read from one data folder, validated and cross-referenced."""
+
+    teams: tuple[Team, ...]
+    workers: tuple[Worker, ...]
+    children: tuple[Child, ...]
+    reductions: tuple[Reduction, ...] = ()
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> ProblemData:
+        problems = reference_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def reference_problems(data: ProblemData) -> list[str]:
+    """Unique keys and cross-references; empty when everything resolves."""
+    problems: list[str] = []
+    for kind, ids in (
+        ("team_id", [t.team_id for t in data.teams]),
+        ("worker_id", [w.worker_id for w in data.workers]),
+        ("child_id", [c.child_id for c in data.children]),
+    ):
+        seen: set[str] = set()
+        for key in ids:
+            if key in seen:
+                problems.append(f"duplicate {kind} {key!r}")
+            seen.add(key)
+    teams = {t.team_id for t in data.teams}
+    workers = {w.worker_id for w in data.workers}
+    for t in data.teams:
+        if t.manager_id is not None and t.manager_id not in workers:
+            problems.append(f"team {t.team_id!r}: unknown manager_id {t.manager_id!r}")
+    for w in data.workers:
+        if w.team_id not in teams:
+            problems.append(f"worker {w.worker_id!r}: unknown team_id {w.team_id!r}")
+    for c in data.children:
+        if c.team_id not in teams:
+            problems.append(f"child {c.child_id!r}: unknown team_id {c.team_id!r}")
+        for col in ("worker_id", "previous_worker_id"):
+            ref = getattr(c, col)
+            if ref is not None and ref not in workers:
+                problems.append(f"child {c.child_id!r}: unknown {col} {ref!r}")
+    for r in data.reductions:
+        if r.worker_id not in workers:
+            problems.append(f"reduction: unknown worker_id {r.worker_id!r}")
+    return problems

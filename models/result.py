@@ -1,0 +1,123 @@
+"""What an allocation run returns: per child, per worker, findings, and the solve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from models._base import Frozen
+from models.enums import ChildStatus, SolveStatus
+
+
+class ChildAllocation(Frozen):
+    """One row of ``allocations.csv``."""
+
+    child_id: str
+    team_id: str
+    worker_id: str | None
+    status: ChildStatus
+    weight: float
+    reason: str
+    worker_before: str | None = None
+
+
+class WorkerLoad(Frozen):
+    """One row of ``workers.csv``: a worker's caps and loads before and after."""
+
+    worker_id: str
+    team_id: str
+    role: str
+    fte: float
+    capacity: float
+    max_children: int
+    max_load: float | None
+    accepting: bool
+    children_before: int
+    children_after: int
+    load_before: float
+    load_after: float
+    new_children: int
+    band: str
+    reduction: str = ""
+
+    @property
+    def utilisation(self) -> float:
+        """Weighted load after allocation per unit of capacity (0 when no capacity)."""
+        return self.load_after / self.capacity if self.capacity > 0 else 0.0
+
+
+class Violation(Frozen):
+    """A broken rule, found by the independent checker (``allocator.checker``)."""
+
+    rule: str
+    entities: tuple[str, ...]
+    amount: float = 0.0
+    message: str
+
+
+class Finding(Frozen):
+    """Something a manager should know that is not a broken rule.
+
+    Kinds: ``above_cap``, ``threshold``, ``span``, ``oversight``, ``split``,
+    ``unallocated``, ``conflict``, ``asye_year_ended``, ``data``.
+    """
+
+    kind: str
+    entities: tuple[str, ...]
+    message: str
+
+
+class TeamFairness(Frozen):
+    """Plain fairness measures of one team after allocation."""
+
+    team_id: str
+    workers: int
+    children_per_fte_sd: float
+    children_per_fte_range: float
+    load_per_capacity_sd: float
+    load_per_capacity_range: float
+    load_per_capacity_gini: float
+
+
+class Candidate(Frozen):
+    """Why a child did or did not go to one worker of its team (``candidates.csv``)."""
+
+    child_id: str
+    worker_id: str
+    verdict: str  # "chosen", "eligible" or "ruled_out"
+    rule: str
+    detail: str
+
+
+class AllocationResult(Frozen):
+    """The proposal for one data folder, policy and set of options."""
+
+    status: SolveStatus
+    objective: float | None
+    best_bound: float | None
+    solve_seconds: float
+    allocations: tuple[ChildAllocation, ...]
+    workers: tuple[WorkerLoad, ...]
+    findings: tuple[Finding, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    fairness: tuple[TeamFairness, ...] = ()
+    greedy_objective: float | None = None
+    stats: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def children_allocated(self) -> int:
+        return sum(a.status in (ChildStatus.ALLOCATED, ChildStatus.MOVED) for a in self.allocations)
+
+    @property
+    def children_unallocated(self) -> int:
+        return sum(a.status is ChildStatus.UNALLOCATED for a in self.allocations)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between objective and bound (0 when proven optimal)."""
+        if self.objective is None or self.best_bound is None:
+            return None
+        if self.objective == 0:
+            return 0.0
+        return max(0.0, (self.objective - self.best_bound) / abs(self.objective))
