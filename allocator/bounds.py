@@ -1,0 +1,67 @@
+"""Lower bounds on ``sum_w load_w**2 / capacity_w`` for a fixed total load.
+
+Water-filling: with the total load ``T`` fixed and each load at least what the
+worker keeps, the continuous optimum raises the lowest utilisations to a common
+level. For equal capacities the same idea on integers gives the exact integer
+balance bound, ``(n - r) q**2 + r (q + 1)**2`` generalised to lower bounds.
+"""
+
+from __future__ import annotations
+
+
+def water_filling(total: float, floors: list[float], coefs: list[float]) -> float:
+    """Min of ``sum a_w L_w**2`` s.t. ``sum L_w = total``, ``L_w >= floor_w`` (continuous).
+
+    ``coefs`` are ``a_w = 1 / capacity_w`` (or any positive weights).
+    """
+    if not floors:
+        return 0.0
+    rest = total - sum(floors)
+    if rest <= 0:
+        return sum(a * f * f for a, f in zip(coefs, floors, strict=True))
+
+    def filled(level: float) -> float:  # L_w = max(floor_w, level / (2 a_w))
+        return sum(max(f, level / (2 * a)) for f, a in zip(floors, coefs, strict=True))
+
+    lo, hi = 0.0, 1.0
+    while filled(hi) < total:
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if filled(mid) < total:
+            lo = mid
+        else:
+            hi = mid
+    loads = [max(f, hi / (2 * a)) for f, a in zip(floors, coefs, strict=True)]
+    return sum(a * x * x for a, x in zip(coefs, loads, strict=True))
+
+
+def integer_balance(total: int, floors: list[int], caps: list[int] | None = None) -> int:
+    """Min of ``sum L_w**2`` over integers with ``sum L_w = total`` and ``floor_w <= L_w <= cap_w``.
+
+    Returns ``-1`` when ``total`` cannot be reached within the caps.
+    """
+    n = len(floors)
+    caps = caps if caps is not None else [max(total, f) for f in floors]
+    if sum(floors) > total or sum(caps) < total:
+        return -1
+
+    def filled(level: int) -> int:
+        return sum(min(c, max(f, level)) for f, c in zip(floors, caps, strict=True))
+
+    lo, hi = min(floors), max(caps)
+    while lo < hi:  # largest level with filled(level) <= total
+        mid = (lo + hi + 1) // 2
+        if filled(mid) <= total:
+            lo = mid
+        else:
+            hi = mid - 1
+    loads = [min(c, max(f, lo)) for f, c in zip(floors, caps, strict=True)]
+    rest = total - sum(loads)
+    for i in range(n):
+        if rest == 0:
+            break
+        if loads[i] == lo and loads[i] < caps[i]:
+            loads[i] += 1
+            rest -= 1
+    return sum(x * x for x in loads)

@@ -1,0 +1,64 @@
+"""Interchangeable workers: order their loads so the search sees each split once."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from allocator.cpsat.variables import Component, Variables
+from allocator.instance import Instance
+
+
+def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
+    """Groups of workers no rule or preference can tell apart.
+
+    Two workers are interchangeable when they have the same capacity, caps,
+    current children and load, skills, locality and role, and no movable child
+    has a tie to either (now held by it, previous worker, or a sibling it keeps).
+    """
+    tied: set[int] = set()
+    for c in comp.children:
+        ch = inst.children[c]
+        if ch.current is not None:
+            tied.add(ch.current)
+        prev = ch.child.previous_worker_id
+        if prev is not None and prev in inst.worker_index:
+            tied.add(inst.worker_index[prev])
+    moving_families = {inst.children[c].family for c in comp.children} - {None}
+    for w, kept in comp.fixed.items():
+        if any(inst.children[c].family in moving_families for c in kept):
+            tied.add(w)
+
+    groups: dict[tuple, list[int]] = {}
+    for w in comp.workers:
+        info = inst.workers[w]
+        if w in tied or not info.accepting:
+            continue
+        key = (
+            info.team_id,
+            info.capacity,
+            info.count_cap,
+            info.load_cap,
+            tuple(sorted(info.category_caps.items())),
+            info.pacing_limit,
+            info.children_before,
+            round(info.load_before / inst.weight_unit),
+            tuple(sorted(info.category_before.items())),
+            tuple(sorted(info.worker.skills)),
+            info.worker.locality,
+            info.worker.role.value == "asye",
+        )
+        groups.setdefault(key, []).append(w)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def add_symmetry_breaking(
+    model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables
+) -> list[list[int]]:
+    """``load[g_i] >= load[g_{i+1}]`` within each group of interchangeable workers."""
+    if not inst.options.symmetry:
+        return []
+    groups = symmetric_groups(inst, comp)
+    for group in groups:
+        for a, b in zip(group, group[1:], strict=False):
+            model.add(v.load[a] >= v.load[b])
+    return groups

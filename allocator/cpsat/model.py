@@ -1,0 +1,265 @@
+"""Build and solve the CP-SAT model of one component, objective by objective."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from allocator.bounds import integer_balance, water_filling
+from allocator.cpsat import objective as obj
+from allocator.cpsat.constraints import CONSTRAINTS, add_symmetry_breaking, add_together_discount
+from allocator.cpsat.constraints.siblings import fixed_siblings_on
+from allocator.cpsat.variables import Component, Variables
+from allocator.instance import Instance, effective_weights
+
+TABLE_LIMIT = 4096
+"""``squares="auto"`` uses a table of squares when a load's domain is at most this wide."""
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str
+    value: int | None
+    bound: float | None
+    seconds: float
+    deterministic_time: float
+
+
+@dataclass
+class ComponentSolution:
+    """The solver's answer for one component."""
+
+    assignment: dict[int, int | None]
+    status: str
+    bound_true: float | None
+    """Lower bound on the balance objective of this component, in true units."""
+    stages: list[StageResult] = field(default_factory=list)
+    symmetric_workers: int = 0
+    exact_coefficients: bool = True
+    variables: int = 0
+
+
+@dataclass
+class Built:
+    model: cp_model.CpModel
+    v: Variables
+    scale: obj.BalanceScale
+    constant_true: float
+    """Balance objective of the component's workers whose load no choice changes."""
+    groups: list[list[int]]
+
+
+def build(inst: Instance, comp: Component) -> Built:
+    """The model of one component: variables, every constraint family, loads and squares."""
+    model = cp_model.CpModel()
+    v = Variables()
+    for c in comp.children:
+        for w in inst.children[c].candidates:
+            v.add_assign(model, c, w)
+    add_together_discount(model, inst, comp, v)
+    _add_loads(model, inst, comp, v)
+    for _name, add in CONSTRAINTS:
+        add(model, inst, comp, v)
+    groups = add_symmetry_breaking(model, inst, comp, v)
+    scale = obj.balance_scale(inst, list(v.load))
+    constant = 0.0
+    for w in comp.workers:
+        info = inst.workers[w]
+        if w not in v.load and info.capacity > 0:
+            kept = sum(_kept_weight(inst, comp, c, w) for c in comp.fixed.get(w, []))
+            constant += kept * kept / info.capacity
+    return Built(model=model, v=v, scale=scale, constant_true=constant, groups=groups)
+
+
+def _kept_weight(inst: Instance, comp: Component, c: int, w: int) -> float:
+    ch = inst.children[c]
+    return ch.weight_together if fixed_siblings_on(inst, comp, c, w) else ch.weight
+
+
+def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables) -> None:
+    """``load_w = kept_w + sum_c units_c assign[c, w] - sum_c discount_c together[c, w]``,
+    and ``square_w = load_w**2`` by a table of squares or a product."""
+    together_by_worker: dict[int, list[tuple[int, int]]] = {}
+    for (c, w), _t in v.together.items():
+        together_by_worker.setdefault(w, []).append((c, w))
+    for w in comp.workers:
+        if inst.workers[w].capacity <= 0:
+            continue
+        arrivals = v.on_worker(w)
+        discounts = together_by_worker.get(w, [])
+        if not arrivals and not discounts:
+            continue
+        kept = sum(inst.units(_kept_weight(inst, comp, c, w)) for c in comp.fixed.get(w, []))
+        terms = []
+        hi = kept
+        for c in arrivals:
+            units = inst.units(_kept_weight(inst, comp, c, w))
+            terms.append(units * v.assign[c, w])
+            hi += units
+        lo = kept
+        for c, _ in discounts:
+            ch = inst.children[c]
+            cut = inst.units(ch.weight) - inst.units(ch.weight_together)
+            terms.append(-cut * v.together[c, w])
+            if (c, w) not in v.assign:
+                lo -= cut
+        lo = max(0, lo)
+        load = model.new_int_var(lo, hi, f"load[{w}]")
+        model.add(load == kept + sum(terms))
+        v.load[w] = load
+        v.load_offset[w] = lo
+        square = model.new_int_var(lo * lo, hi * hi, f"square[{w}]")
+        mode = inst.options.squares
+        if mode == "table" or (mode == "auto" and hi - lo + 1 <= TABLE_LIMIT):
+            model.add_element(load - lo, [(lo + i) ** 2 for i in range(hi - lo + 1)], square)
+        else:
+            model.add_multiplication_equality(square, [load, load])
+        v.square[w] = square
+
+
+def set_hint(built: Built, inst: Instance, comp: Component, assignment: dict[int, int | None]) -> None:
+    """A complete hint: every variable's value under ``assignment``."""
+    model, v = built.model, built.v
+    model.clear_hints()
+    full: list[int | None] = [ch.current for ch in inst.children]
+    for c in comp.children:
+        full[c] = assignment.get(c)
+    weights = effective_weights(inst.children, full)
+    for (c, w), x in v.assign.items():
+        model.add_hint(x, full[c] == w)
+    for (family, w), h in v.holds_family.items():
+        model.add_hint(h, any(full[c] == w for c in inst.families[family]))
+    for (c, w), t in v.together.items():
+        model.add_hint(t, full[c] == w and inst.children[c].weight_together == weights[c] and
+                       any(full[s] == w for s in inst.families[inst.children[c].family or ""] if s != c))
+    loads: dict[int, int] = dict.fromkeys(v.load, 0)
+    for ch in inst.children:
+        w = full[ch.index]
+        if w in loads:
+            loads[w] += inst.units(weights[ch.index])
+    for w, load in v.load.items():
+        model.add_hint(load, loads[w])
+        model.add_hint(v.square[w], loads[w] ** 2)
+
+
+def ordered_for_symmetry(
+    inst: Instance, comp: Component, groups: list[list[int]], hint: dict[int, int | None]
+) -> dict[int, int | None]:
+    """Relabel interchangeable workers in ``hint`` so their loads are non-increasing,
+    which the symmetry-breaking constraints require of any solution."""
+    full: list[int | None] = [ch.current for ch in inst.children]
+    for c, w in hint.items():
+        full[c] = w
+    weights = effective_weights(inst.children, full)
+    load: dict[int, int] = {}
+    for ch in inst.children:
+        w = full[ch.index]
+        if w is not None:
+            load[w] = load.get(w, 0) + inst.units(weights[ch.index])
+    relabel: dict[int, int] = {}
+    for group in groups:
+        by_load = sorted(group, key=lambda w: (-load.get(w, 0), w))
+        relabel.update(zip(by_load, group, strict=True))
+    return {c: relabel.get(w, w) if w is not None else None for c, w in hint.items()}
+
+
+def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
+    """A valid lower bound on the balance objective once every child must be placed
+    and no discount can change the total load; ``None`` otherwise."""
+    v = built.v
+    if v.together or not v.load:
+        return None
+    total = 0
+    floors, coefs = [], []
+    for w in v.load:
+        kept = sum(inst.units(_kept_weight(inst, comp, c, w)) for c in comp.fixed.get(w, []))
+        floors.append(kept)
+        coefs.append(built.scale.coef[w])
+        total += kept
+    total += sum(inst.units(inst.children[c].weight) for c in comp.children if any(
+        (c, w) in v.assign for w in v.load))
+    if len(set(coefs)) == 1:
+        bound = integer_balance(total, floors)
+        return None if bound < 0 else bound * coefs[0]
+    return math.ceil(water_filling(total, [float(f) for f in floors], [float(a) for a in coefs]) - 1e-6)
+
+
+def _solver(inst: Instance, budget: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = inst.options.seed
+    p.num_workers = max(1, inst.options.threads)
+    p.max_deterministic_time = max(0.01, budget)
+    if p.num_workers > 1:
+        p.interleave_search = True
+    return solver
+
+
+def solve_component(
+    inst: Instance, comp: Component, hint: dict[int, int | None]
+) -> ComponentSolution:
+    """Solve the stages in order, hinting each from the last and fixing its value."""
+    built = build(inst, comp)
+    model, v = built.model, built.v
+    stages = [
+        ("unallocated", obj.unallocated_penalty(inst, comp, v)),
+        ("splits", obj.split_count(inst, comp, v)),
+        ("balance", obj.balance(v, built.scale)),
+        ("preferences", obj.preferences(inst, comp, v)),
+    ]
+    result = ComponentSolution(
+        assignment=dict(hint),
+        status="optimal",
+        bound_true=None,
+        symmetric_workers=sum(len(g) for g in built.groups),
+        exact_coefficients=built.scale.exact,
+        variables=len(model.proto.variables),
+    )
+    budget = inst.options.time_limit
+    current = ordered_for_symmetry(inst, comp, built.groups, hint)
+    for name, expr in stages:
+        if expr is None:
+            continue
+        if name == "unallocated" and all(current.get(c) is not None for c in comp.children):
+            model.add(expr == 0)  # the greedy hint placed everyone: nothing to improve
+            result.stages.append(StageResult(name, "optimal", 0, 0.0, 0.0, 0.0))
+            continue
+        if name == "balance":
+            floor = _balance_floor(built, inst, comp) if all(
+                current.get(c) is not None for c in comp.children) else None
+            if floor is not None:
+                model.add(expr >= floor)
+        model.minimize(expr)
+        if inst.options.hint:
+            set_hint(built, inst, comp, current)
+        solver = _solver(inst, budget)
+        started = time.perf_counter()
+        status = solver.solve(model)
+        seconds = time.perf_counter() - started
+        det = solver.deterministic_time
+        budget = max(0.05, budget - det)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            result.stages.append(StageResult(name, solver.status_name(status), None, None, seconds, det))
+            result.status = "error" if status == cp_model.MODEL_INVALID else "feasible"
+            break
+        value = round(solver.objective_value)
+        bound = solver.best_objective_bound
+        proven = status == cp_model.OPTIMAL
+        result.stages.append(
+            StageResult(name, "optimal" if proven else "feasible", value, bound, seconds, det)
+        )
+        if not proven:
+            result.status = "feasible"
+        current = {
+            c: next((w for w in inst.children[c].candidates if solver.boolean_value(v.assign[c, w])), None)
+            for c in comp.children
+        }
+        if name == "balance":
+            result.bound_true = (value if proven else bound) * built.scale.to_true + built.constant_true
+        model.add(expr <= value)
+    result.assignment = current
+    return result

@@ -1,0 +1,161 @@
+"""What a manager should know beyond the proposal: caps, bands, spans, splits, gaps."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+
+from allocator.explain import why_unallocated
+from allocator.instance import Instance, months_between
+from allocator.tally import Tally, splits
+from models import Finding, Role, TeamFairness
+
+
+def findings(inst: Instance, t: Tally) -> list[Finding]:
+    """Every finding, in a stable order: workers, teams, families, shortfalls, data."""
+    out: list[Finding] = []
+    out += _worker_findings(inst, t)
+    out += _team_findings(inst, t)
+    out += _split_findings(inst, t)
+    out += shortfalls(inst, t)
+    return out
+
+
+def _worker_findings(inst: Instance, t: Tally) -> list[Finding]:
+    out = []
+    policy = inst.policy
+    for w in inst.workers:
+        wid = w.worker_id
+        if w.capacity > 0 and w.children_before > w.count_cap:
+            out.append(Finding(kind="above_cap", entities=(wid,), message=(
+                f"{wid} holds {w.children_before} children, above their cap of {w.count_cap}: "
+                "keeps them and gets no new children")))
+        if w.load_cap is not None and w.load_before > w.load_cap + 1e-9:
+            out.append(Finding(kind="above_cap", entities=(wid,), message=(
+                f"{wid} carries weighted load {w.load_before:g}, above their cap of "
+                f"{w.load_cap:g}: keeps it and gets no new children")))
+        per_fte = t.count[w.index] / w.worker.fte
+        band = policy.band(per_fte) if w.capacity > 0 else "within"
+        if band != "within":
+            threshold = next(x for x in policy.thresholds if x.name == band)
+            out.append(Finding(kind="threshold", entities=(wid,), message=(
+                f"{wid} holds {per_fte:.1f} children per FTE after allocation ({band}): "
+                f"{threshold.action or 'needs action'}")))
+        start = w.worker.asye_start
+        if w.worker.role is Role.ASYE and start is not None:
+            if months_between(start, inst.options.as_of) >= policy.asye.months:
+                out.append(Finding(kind="asye_year_ended", entities=(wid,), message=(
+                    f"{wid}'s assessed year began {start.isoformat()} and has ended: "
+                    "capacity held at the end factor; update the role")))
+        if w.children_before and not w.worker.role.carries_cases:
+            out.append(Finding(kind="data", entities=(wid,), message=(
+                f"{wid} is a {w.worker.role.value.replace('_', ' ')} but holds "
+                f"{w.children_before} children (managers carry no cases)")))
+    return out
+
+
+def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
+    out = []
+    span = inst.policy.span
+    by_manager: dict[str, list[str]] = {}
+    for team in inst.data.teams:
+        if team.manager_id is None:
+            out.append(Finding(kind="span", entities=(team.team_id,),
+                               message=f"team {team.team_id} has no manager_id"))
+        else:
+            by_manager.setdefault(team.manager_id, []).append(team.team_id)
+    for manager, teams in sorted(by_manager.items()):
+        fte = sum(
+            inst.workers[w].worker.fte
+            for team in teams for w in inst.team_workers[team]
+            if inst.workers[w].worker.role.carries_cases
+        )
+        if fte < span.min_fte - 1e-9 or fte > span.max_fte + 1e-9:
+            out.append(Finding(kind="span", entities=(manager, *teams), message=(
+                f"manager {manager} supervises {fte:g} case-holding FTE in {', '.join(teams)} "
+                f"(policy {span.min_fte:g}-{span.max_fte:g}, ideally {span.ideal_fte:g})")))
+    for team in inst.data.teams:
+        held = t.team_held[team.team_id]
+        hi, lo = span.oversight_max, span.oversight_min
+        if hi is not None and held > hi:
+            out.append(Finding(kind="oversight", entities=(team.team_id,), message=(
+                f"team {team.team_id} holds {held} children, above the manager's oversight "
+                f"maximum of {hi}")))
+        elif lo is not None and held < lo and inst.team_workers[team.team_id]:
+            out.append(Finding(kind="oversight", entities=(team.team_id,), message=(
+                f"team {team.team_id} holds {held} children, below the usual oversight "
+                f"range of {lo}-{hi}")))
+    return out
+
+
+def _split_findings(inst: Instance, t: Tally) -> list[Finding]:
+    out = []
+    before = splits(inst, [ch.current for ch in inst.children])
+    for family, held in splits(inst, t.assignment).items():
+        if before.get(family) == held:
+            continue
+        names = ", ".join(inst.workers[w].worker_id for w in held)
+        members = inst.families[family]
+        room = max(
+            (max(inst.workers[w].count_cap, inst.workers[w].children_before) - t.count[w]
+             + sum(1 for s in members if t.assignment[s] == w))
+            for w in held
+        )
+        out.append(Finding(kind="split", entities=(family,), message=(
+            f"family {family} ({len(members)} children) is split across {names}: no eligible "
+            f"worker could take all of them (the most any holder could take is {room})")))
+    return out
+
+
+def shortfalls(inst: Instance, t: Tally) -> list[Finding]:
+    """Unallocated children per team, with what would fix it."""
+    out = []
+    for team in inst.data.teams:
+        left = [c for c in inst.team_children[team.team_id]
+                if inst.children[c].movable and t.assignment[c] is None]
+        if not left:
+            continue
+        service = inst.policy.services[team.service]
+        need = len(left) / service.max_children_per_fte
+        if service.max_load_per_fte:
+            need = max(need, sum(inst.children[c].weight for c in left) / service.max_load_per_fte)
+        fte = math.ceil(need * 10 - 1e-9) / 10
+        causes = Counter(why_unallocated(inst, t, c).split(":")[0] for c in left)
+        cause = "; ".join(f"{n} {k}" for k, n in causes.most_common())
+        out.append(Finding(kind="unallocated", entities=(team.team_id,), message=(
+            f"team {team.team_id}: {len(left)} children unallocated ({cause}); about {fte:g} "
+            f"more case-holding FTE at the {team.service} cap would fit them")))
+    return out
+
+
+def fairness(inst: Instance, t: Tally) -> list[TeamFairness]:
+    """Per team: spread of children per FTE and of load per capacity, and the Gini index."""
+    out = []
+    for team, members in inst.team_workers.items():
+        holders = [w for w in members if inst.workers[w].capacity > 0]
+        if not holders:
+            continue
+        per_fte = [t.count[w] / inst.workers[w].worker.fte for w in holders]
+        util = [t.utilisation(inst, w) for w in holders]
+        out.append(TeamFairness(
+            team_id=team,
+            workers=len(holders),
+            children_per_fte_sd=round(statistics.pstdev(per_fte), 4),
+            children_per_fte_range=round(max(per_fte) - min(per_fte), 4),
+            load_per_capacity_sd=round(statistics.pstdev(util), 4),
+            load_per_capacity_range=round(max(util) - min(util), 4),
+            load_per_capacity_gini=round(gini(util), 4),
+        ))
+    return out
+
+
+def gini(values: list[float]) -> float:
+    """Gini index: 0 when all equal, towards 1 when one holds everything."""
+    n = len(values)
+    total = sum(values)
+    if n == 0 or total <= 0:
+        return 0.0
+    ordered = sorted(values)
+    weighted = sum((i + 1) * x for i, x in enumerate(ordered))
+    return (2 * weighted) / (n * total) - (n + 1) / n
