@@ -1,0 +1,180 @@
+"""Tests for allocator.io.write: atomic output folders and byte-identical files."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from allocator.io import DATA_FILES, OutputError, atomic_folder, write_csv, write_json
+from allocator.io.write import format_cell, format_float
+from models import ChildStatus, SolveStatus
+
+
+def listing(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones too) with its text."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): p.read_text() for p in files}
+
+
+def test_atomic_folder_creates_new_folder(tmp_path):
+    """On success the written folder appears at ``out`` and no temporary folder is left."""
+    out = tmp_path / "deep" / "out"
+    with atomic_folder(out) as tmp:
+        assert tmp.parent == out.parent and tmp.name.startswith(".out.tmp-")
+        assert not out.exists()
+        (tmp / "summary.json").write_text("{}\n")
+    assert listing(tmp_path) == {"deep/out/summary.json": "{}\n"}
+
+
+def test_atomic_folder_replaces_previous_output(tmp_path):
+    """An earlier output folder of this tool is replaced whole, stale files included."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "allocations.csv").write_text("old\n")
+    (out / "candidates.csv").write_text("stale\n")
+    with atomic_folder(out) as tmp:
+        (tmp / "allocations.csv").write_text("new\n")
+    assert listing(tmp_path) == {"out/allocations.csv": "new\n"}
+
+
+def test_atomic_folder_exception_leaves_nothing(tmp_path):
+    """When the block raises, ``out`` is untouched and the temporary folder removed."""
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
+        (tmp / "allocations.csv").write_text("half\n")
+        raise RuntimeError("solver crashed")
+    assert listing(tmp_path) == {} and list(tmp_path.iterdir()) == []
+    out.mkdir()
+    (out / "summary.json").write_text("kept\n")
+    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
+        (tmp / "summary.json").write_text("half\n")
+        raise RuntimeError("solver crashed")
+    assert listing(tmp_path) == {"out/summary.json": "kept\n"}
+
+
+@pytest.mark.parametrize("foreign", ["notes.docx", ".DS_Store", "sub/allocations.csv"])
+def test_atomic_folder_refuses_foreign_files(tmp_path, foreign):
+    """A folder holding anything this tool did not write is never replaced, nor touched."""
+    out = tmp_path / "out"
+    (out / foreign).parent.mkdir(parents=True)
+    (out / foreign).write_text("mine\n")
+    (out / "summary.json").write_text("old\n")
+    before = listing(tmp_path)
+    with pytest.raises(OutputError, match=re.escape(foreign.split("/")[0])), atomic_folder(out):
+        pytest.fail("must not yield")
+    assert listing(tmp_path) == before and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_atomic_folder_refuses_a_file_in_the_way(tmp_path):
+    """An existing file at ``out`` is not replaced by a folder."""
+    out = tmp_path / "out"
+    out.write_text("mine\n")
+    with pytest.raises(OutputError, match="not a folder"), atomic_folder(out):
+        pytest.fail("must not yield")
+    assert out.read_text() == "mine\n"
+
+
+def test_atomic_folder_checks_again_before_swapping(tmp_path):
+    """A foreign file that appears while writing stops the swap and keeps both folders' files."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OutputError, match=r"report\.docx"), atomic_folder(out) as tmp:
+        (tmp / "summary.json").write_text("new\n")
+        (out / "report.docx").write_text("mine\n")
+    assert listing(tmp_path) == {"out/report.docx": "mine\n"}
+
+
+def test_atomic_folder_allowed_names_are_a_parameter(tmp_path):
+    """A data folder may be replaced when written with the data-folder file names."""
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "teams.csv").write_text("old\n")
+    with pytest.raises(OutputError, match=r"teams\.csv"), atomic_folder(out):
+        pass
+    with atomic_folder(out, allowed=DATA_FILES) as tmp:
+        (tmp / "children.csv").write_text("new\n")
+    assert listing(tmp_path) == {"data/children.csv": "new\n"}
+
+
+ROWS = [
+    {"child_id": "007", "worker_id": "W1", "status": ChildStatus.ALLOCATED, "weight": 1.25,
+     "reason": 'Closest match, "court" skill', "extra": "ignored"},
+    {"child_id": "C2", "worker_id": None, "status": ChildStatus.UNALLOCATED, "weight": 1 / 3,
+     "reason": "No capacity,\nin team", "extra": 0},
+]  # fmt: skip
+COLUMNS = ["child_id", "worker_id", "status", "weight", "reason"]
+
+
+def test_write_csv_exact_bytes(tmp_path):
+    """CSV is UTF-8 with \\n endings, minimal quoting and 4-decimal floats; reruns are identical."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_csv(first, COLUMNS, ROWS)
+    write_csv(second, COLUMNS, iter(ROWS))
+    assert first.read_bytes() == (
+        b"child_id,worker_id,status,weight,reason\n"
+        b'007,W1,allocated,1.25,"Closest match, ""court"" skill"\n'
+        b'C2,,unallocated,0.3333,"No capacity,\nin team"\n'
+    )
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_write_csv_needs_every_column(tmp_path):
+    """A row without one of the columns is an error naming it."""
+    with pytest.raises(ValueError, match="row 1 has no reason"):
+        write_csv(tmp_path / "a.csv", COLUMNS, [{"child_id": "C1", "worker_id": "W1",
+                                                  "status": "kept", "weight": 1}])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12.5, "12.5"), (3.0, "3"), (1 / 3, "0.3333"), (2 / 3, "0.6667"), (-0.00001, "0"),
+     (1e-5, "0"), (100.0, "100"), (-2.5, "-2.5"), (1234567.891, "1234567.891"),
+     (math.inf, "inf"), (math.nan, "nan")],
+)  # fmt: skip
+def test_format_float(value, text):
+    """Floats round to 4 decimals without trailing zeros or a negative zero."""
+    assert format_float(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, ""), (True, "true"), (False, "false"), (7, "7"), ("007", "007"),
+     (SolveStatus.OPTIMAL, "optimal"), (date(2024, 2, 29), "2024-02-29"),
+     (frozenset({"dv", "bsl"}), "bsl;dv"), (("W2", "C1"), "W2;C1"), ([0.5, 2], "0.5;2")],
+)  # fmt: skip
+def test_format_cell(value, text):
+    """Cells: empty for None, lower-case booleans, enum values, ISO dates, ;-joined lists."""
+    assert format_cell(value) == text
+
+
+def test_write_json_exact_text(tmp_path):
+    """JSON has sorted keys, indent 2, a trailing newline, and plain values for enums and dates."""
+    path = tmp_path / "summary.json"
+    obj = {
+        "status": SolveStatus.FEASIBLE,
+        "objective": 12.5,
+        "best_bound": math.nan,
+        "teams": ("007", "T2"),
+        "flags": {"dv", "court"},
+        "day": date(2024, 1, 5),
+        "name": "Zoë",
+    }
+    write_json(path, obj)
+    assert path.read_text("utf-8") == (
+        "{\n"
+        '  "best_bound": null,\n'
+        '  "day": "2024-01-05",\n'
+        '  "flags": [\n    "court",\n    "dv"\n  ],\n'
+        '  "name": "Zoë",\n'
+        '  "objective": 12.5,\n'
+        '  "status": "feasible",\n'
+        '  "teams": [\n    "007",\n    "T2"\n  ]\n'
+        "}\n"
+    )
+    first = path.read_bytes()
+    write_json(path, dict(reversed(list(obj.items()))))
+    assert path.read_bytes() == first
