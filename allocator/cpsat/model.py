@@ -15,7 +15,7 @@ from allocator.cpsat.constraints.siblings import fixed_siblings_on
 from allocator.cpsat.variables import Component, Variables
 from allocator.instance import Instance, effective_weights
 
-TABLE_LIMIT = 4096
+TABLE_LIMIT = 256
 """``squares="auto"`` uses a table of squares when a load's domain is at most this wide."""
 
 
@@ -95,11 +95,15 @@ def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Vari
             continue
         kept = sum(inst.units(_kept_weight(inst, comp, c, w)) for c in comp.fixed.get(w, []))
         terms = []
-        hi = kept
+        sizes = []
         for c in arrivals:
             units = inst.units(_kept_weight(inst, comp, c, w))
             terms.append(units * v.assign[c, w])
-            hi += units
+            sizes.append(units)
+        hi = kept + sum(_heaviest(sizes, _room(inst, comp, w)))
+        info = inst.workers[w]
+        if info.load_cap is not None:
+            hi = min(hi, math.floor(max(info.load_cap, info.load_before) / inst.weight_unit + 1e-6))
         lo = kept
         for c, _ in discounts:
             ch = inst.children[c]
@@ -108,6 +112,7 @@ def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Vari
             if (c, w) not in v.assign:
                 lo -= cut
         lo = max(0, lo)
+        hi = max(hi, lo)
         load = model.new_int_var(lo, hi, f"load[{w}]")
         model.add(load == kept + sum(terms))
         v.load[w] = load
@@ -119,6 +124,16 @@ def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Vari
         else:
             model.add_multiplication_equality(square, [load, load])
         v.square[w] = square
+
+
+def _room(inst: Instance, comp: Component, w: int) -> int:
+    """Most children worker ``w`` can receive under its count cap."""
+    info = inst.workers[w]
+    return max(0, max(info.count_cap, info.children_before) - len(comp.fixed.get(w, [])))
+
+
+def _heaviest(sizes: list[int], k: int) -> list[int]:
+    return sorted(sizes, reverse=True)[:k]
 
 
 def set_hint(built: Built, inst: Instance, comp: Component, assignment: dict[int, int | None]) -> None:
