@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -40,9 +41,17 @@ def allocate(
     started = time.perf_counter()
     inst = prepare(data, policy, options)
     baseline = greedy(inst)
+    start = baseline
+    if options.rebalance:
+        # Place the new referrals team by team first (fast, exact); the coupled
+        # rebalancing model then starts from that proposal with no moves.
+        fixed = allocate(data, policy, replace(options, rebalance=False, max_moves=0))
+        by_id = inst.worker_index
+        start = [by_id[a.worker_id] if a.worker_id is not None else None
+                 for a in fixed.allocations]
     comps = components(inst)
-    solutions = _solve_all(inst, comps, baseline, started, progress)
-    final = list(baseline)
+    solutions = _solve_all(inst, comps, start, started, progress)
+    final = list(start)
     for sol in solutions:
         for c, w in sol.assignment.items():
             final[c] = w

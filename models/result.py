@@ -107,7 +107,12 @@ class AllocationResult(Frozen):
 
     @property
     def children_allocated(self) -> int:
-        return sum(a.status in (ChildStatus.ALLOCATED, ChildStatus.MOVED) for a in self.allocations)
+        """Children newly given a worker (moves are counted separately)."""
+        return sum(a.status is ChildStatus.ALLOCATED for a in self.allocations)
+
+    @property
+    def children_moved(self) -> int:
+        return sum(a.status is ChildStatus.MOVED for a in self.allocations)
 
     @property
     def children_unallocated(self) -> int:

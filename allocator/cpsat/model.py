@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from allocator.bounds import integer_balance, water_filling
 from allocator.cpsat import objective as obj
@@ -136,29 +136,38 @@ def _heaviest(sizes: list[int], k: int) -> list[int]:
     return sorted(sizes, reverse=True)[:k]
 
 
-def set_hint(built: Built, inst: Instance, comp: Component, assignment: dict[int, int | None]) -> None:
-    """A complete hint: every variable's value under ``assignment``."""
+def set_hint(
+    built: Built, inst: Instance, comp: Component, assignment: dict[int, int | None]
+) -> dict[int, int]:
+    """A complete hint: every variable's value under ``assignment`` (returned by index)."""
     model, v = built.model, built.v
     model.clear_hints()
+    values: dict[int, int] = {}
+
+    def hint(var: cp_model.IntVar, value: int | bool) -> None:
+        model.add_hint(var, value)
+        values[var.index] = int(value)
+
     full: list[int | None] = [ch.current for ch in inst.children]
     for c in comp.children:
         full[c] = assignment.get(c)
     weights = effective_weights(inst.children, full)
     for (c, w), x in v.assign.items():
-        model.add_hint(x, full[c] == w)
+        hint(x, full[c] == w)
     for (family, w), h in v.holds_family.items():
-        model.add_hint(h, any(full[c] == w for c in inst.families[family]))
+        hint(h, any(full[c] == w for c in inst.families[family]))
     for (c, w), t in v.together.items():
-        model.add_hint(t, full[c] == w and inst.children[c].weight_together == weights[c] and
-                       any(full[s] == w for s in inst.families[inst.children[c].family or ""] if s != c))
+        family = inst.families[inst.children[c].family or ""]
+        hint(t, full[c] == w and any(full[s] == w for s in family if s != c))
     loads: dict[int, int] = dict.fromkeys(v.load, 0)
     for ch in inst.children:
         w = full[ch.index]
         if w in loads:
             loads[w] += inst.units(weights[ch.index])
     for w, load in v.load.items():
-        model.add_hint(load, loads[w])
-        model.add_hint(v.square[w], loads[w] ** 2)
+        hint(load, loads[w])
+        hint(v.square[w], loads[w] ** 2)
+    return values
 
 
 def ordered_for_symmetry(
@@ -214,10 +223,27 @@ def _solver(inst: Instance, budget: float) -> cp_model.CpSolver:
     return solver
 
 
+STAGE_SHARE = {"unallocated": 0.2, "splits": 0.2, "balance": 0.8, "preferences": 1.0}
+"""Largest share of the remaining time budget each stage may use."""
+
+
+def hint_value(expr: cp_model.LinearExpr, hints: dict[int, int]) -> int:
+    """Value of ``expr`` under the complete hint (variable index -> value)."""
+    flat = cp_model_helper.FlatIntExpr(expr)
+    return flat.offset + sum(
+        c * hints[var.index] for var, c in zip(flat.vars, flat.coeffs, strict=True)
+    )
+
+
 def solve_component(
     inst: Instance, comp: Component, hint: dict[int, int | None]
 ) -> ComponentSolution:
-    """Solve the stages in order, hinting each from the last and fixing its value."""
+    """Solve the stages in order, hinting each from the last and fixing its value.
+
+    A stage's solution replaces the incumbent only when it is strictly better on
+    that stage's objective, so a stage stopped by the time limit never makes a
+    later objective worse than the hint.
+    """
     built = build(inst, comp)
     model, v = built.model, built.v
     stages = [
@@ -239,8 +265,10 @@ def solve_component(
     for name, expr in stages:
         if expr is None:
             continue
-        if name == "unallocated" and all(current.get(c) is not None for c in comp.children):
-            model.add(expr == 0)  # the greedy hint placed everyone: nothing to improve
+        hints = set_hint(built, inst, comp, current)
+        incumbent = hint_value(expr, hints)
+        if name == "unallocated" and incumbent == 0:
+            model.add(expr == 0)  # the hint places everyone: nothing to improve
             result.stages.append(StageResult(name, "optimal", 0, 0.0, 0.0, 0.0))
             continue
         if name == "balance":
@@ -249,32 +277,40 @@ def solve_component(
             if floor is not None:
                 model.add(expr >= floor)
         model.minimize(expr)
-        if inst.options.hint:
-            set_hint(built, inst, comp, current)
-        solver = _solver(inst, budget)
+        if not inst.options.hint:
+            model.clear_hints()
+        solver = _solver(inst, budget * STAGE_SHARE[name])
         started = time.perf_counter()
         status = solver.solve(model)
         seconds = time.perf_counter() - started
         det = solver.deterministic_time
         budget = max(0.05, budget - det)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            result.stages.append(StageResult(name, solver.status_name(status), None, None, seconds, det))
-            result.status = "error" if status == cp_model.MODEL_INVALID else "feasible"
+        if status == cp_model.MODEL_INVALID:
+            result.stages.append(StageResult(name, "error", None, None, seconds, det))
+            result.status = "error"
             break
-        value = round(solver.objective_value)
-        bound = solver.best_objective_bound
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         proven = status == cp_model.OPTIMAL
+        value = round(solver.objective_value) if found else incumbent
+        bound = solver.best_objective_bound if found else None
+        if found and value < incumbent:
+            current = {
+                c: next((w for w in inst.children[c].candidates
+                         if solver.boolean_value(v.assign[c, w])), None)
+                for c in comp.children
+            }
+        else:
+            value = incumbent
         result.stages.append(
             StageResult(name, "optimal" if proven else "feasible", value, bound, seconds, det)
         )
         if not proven:
             result.status = "feasible"
-        current = {
-            c: next((w for w in inst.children[c].candidates if solver.boolean_value(v.assign[c, w])), None)
-            for c in comp.children
-        }
         if name == "balance":
-            result.bound_true = (value if proven else bound) * built.scale.to_true + built.constant_true
+            best = value if proven else (bound if bound is not None else 0.0)
+            result.bound_true = max(0.0, best) * built.scale.to_true + built.constant_true
         model.add(expr <= value)
+    if result.bound_true is None and built.v.square:
+        result.bound_true = built.constant_true  # balance never ran: only what is kept is known
     result.assignment = current
     return result
