@@ -190,7 +190,10 @@ def _solve_options(func: Any) -> Any:
     for option in reversed([
         click.option("--policy", "policy_name", default="default", show_default=True, help=POLICY_HELP),
         click.option("--time-limit", default=60.0, show_default=True,
-                     help="Solver budget per sub-problem in deterministic seconds (reproducible)."),
+                     help="Wall-clock limit of the solve, in seconds."),
+        click.option("--work-limit", default=None, type=float,
+                     help="Deterministic work limit per sub-problem (reproducible) "
+                     "[default: the time limit]."),
         click.option("--seed", default=0, show_default=True, help="Solver random seed."),
         click.option("--as-of", default=None, callback=_parse_date,
                      help="Allocation date for ASYE months and reductions [default: today]."),

@@ -26,6 +26,7 @@ from models import Child, Policy, ProblemData, Role, Team, Worker
 
 __all__ = [
     "DFE_CSV",
+    "EXISTING_PER_FTE",
     "STOCKTON_2024_CASELOAD_PER_FTE",
     "STOCKTON_2024_CASE_HOLDING_FTE",
     "dfe_profile",
@@ -37,6 +38,11 @@ __all__ = [
 # holding 2,516 cases, 17.9 per FTE, one of the higher caseloads in England.
 STOCKTON_2024_CASE_HOLDING_FTE = 140.5
 STOCKTON_2024_CASELOAD_PER_FTE = 17.9
+STOCKTON_2024_CASES = 2516
+DEFAULT_NEW_REFERRALS = 250
+EXISTING_PER_FTE = round((STOCKTON_2024_CASES - DEFAULT_NEW_REFERRALS) / STOCKTON_2024_CASE_HOLDING_FTE, 2)
+"""16.13: existing children per FTE so that, with the batch of new referrals, the
+authority holds Stockton's 2,516 cases (the DfE figure counts allocated cases)."""
 
 SKILLS = {"life_story": 0.08, "dv": 0.10, "contextual_safeguarding": 0.06, "bsl": 0.02}
 """Probability that a case-holding worker has each skill (``court`` depends on role)."""
@@ -53,8 +59,9 @@ SIBLING_GROUP_SHARE = 0.176
 SIBLING_SIZES = ((2, 3, 4), (60, 28, 12))
 SPLIT_SIBLINGS = 0.12
 """Chance an existing sibling group is held by two workers rather than one."""
-TEAM_FTE = 5.5
-"""Case-holding FTE of a usual team (span 5-6); some teams get 4.5 or 7 instead."""
+TEAM_FTE = 5.0
+"""Case-holding FTE of a usual team: the ideal span of 5 (Merton 002 s.3.1); some
+teams get 4.5 or 7 instead, so span findings appear."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,8 @@ def generate_authority(
     *,
     seed: int = 0,
     case_holding_fte: float = STOCKTON_2024_CASE_HOLDING_FTE,
-    caseload_per_fte: float = STOCKTON_2024_CASELOAD_PER_FTE,
-    new_referrals: int = 250,
+    caseload_per_fte: float = EXISTING_PER_FTE,
+    new_referrals: int = DEFAULT_NEW_REFERRALS,
     as_of: date = date(2026, 11, 23),
     authorities: int = 1,
 ) -> ProblemData:
@@ -131,7 +138,8 @@ def generate_authority(
         Same seed, same data.
     case_holding_fte, caseload_per_fte
         Size of each authority: case-holding FTE and existing children per
-        FTE (defaults: Stockton-on-Tees 2024; see :func:`dfe_profile`).
+        FTE (defaults: Stockton-on-Tees 2024, 140.5 FTE and 2,516 cases once the
+        new referrals are allocated; see :func:`dfe_profile`).
     new_referrals
         Children per authority waiting for a worker (empty ``worker_id``).
     as_of
@@ -235,7 +243,7 @@ class _Authority:
         tenths = round(case_holding_fte * 10)
         pairs = max(1, round(case_holding_fte / TEAM_FTE) // 12) if case_holding_fte >= 16 else 0
         normal_tenths = tenths - pairs * (45 + 70)
-        n = max(1, round(normal_tenths / (TEAM_FTE * 10)))
+        n = max(1, normal_tenths // round(TEAM_FTE * 10))  # every usual team >= TEAM_FTE
         sizes = [min(50, normal_tenths // n)] * n
         left = normal_tenths - sum(sizes)
         while left > 0:  # hand out the rest in halves (tenths at the end), up to 6 FTE a team

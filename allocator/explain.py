@@ -24,8 +24,13 @@ RULE_WORDS = {
 }
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+def standing(inst: Instance, w: int, children: int, load: float) -> str:
+    """``W3 with 14 children (82% of their cap of 17), load 15.25 (19.1 per FTE of capacity)``."""
+    info = inst.workers[w]
+    cap = info.count_cap
+    share = f"{100 * children / cap:.0f}% of their cap of {cap}" if cap else "no cap"
+    per = f", {load / info.capacity:.1f} per FTE of capacity" if info.capacity > 0 else ""
+    return f"{info.worker_id} with {children} children ({share}), load {load:g}{per}"
 
 
 def move_delta(inst: Instance, t: Tally, c: int, to: int) -> float:
@@ -63,11 +68,11 @@ def candidates_for(inst: Instance, t: Tally, c: int) -> list[Candidate]:
                                       rule=rule, detail=f"no room after this batch: {detail}"))
             else:
                 delta = move_delta(inst, t, c, w)
-                after = (t.load[w] + ch.weight) / inst.workers[w].capacity
+                after = standing(inst, w, t.count[w] + 1, round(t.load[w] + ch.weight, 4))
                 rows.append(Candidate(
                     child_id=ch.child_id, worker_id=wid, verdict="eligible", rule="balance",
-                    detail=f"had room; would take {wid} to {_pct(after)} of capacity and "
-                    f"change the balance objective by {delta:+.2f}",
+                    detail=f"had room; would leave {after}, and change the balance "
+                    f"objective by {delta:+.2f}",
                 ))
     return rows
 
@@ -88,7 +93,7 @@ def _why_chosen(inst: Instance, t: Tally, c: int, w: int) -> str:
         parts.append(f"works in the child's locality {info.worker.locality}")
     if ch.child.required_skill:
         parts.append(f"has the required skill '{ch.child.required_skill}'")
-    parts.append(f"leaves {info.worker_id} at {_pct(t.utilisation(inst, w))} of capacity")
+    parts.append(f"leaves {standing(inst, w, t.count[w], t.load[w])}")
     return "; ".join(parts)
 
 
@@ -115,29 +120,34 @@ def reason(inst: Instance, t: Tally, c: int) -> str:
 
 def why_unallocated(inst: Instance, t: Tally, c: int) -> str:
     """What stops this child being allocated, in words."""
+    return unallocated_cause(inst, t, c)[1]
+
+
+def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
+    """``(cause, words)``; cause is ``eligibility``, ``siblings``, ``oversight``,
+    ``capacity`` or ``priority``."""
     ch = inst.children[c]
     team = ch.child.team_id
     if not ch.candidates:
         rules = Counter(rule for rule, _ in ch.ruled_out.values())
-        if set(rules) == {"siblings_always"} or (
-            "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS
-        ):
-            return sibling_conflict(inst, t, c)
+        if "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS:
+            return "siblings", sibling_conflict(inst, t, c)
         listed = ", ".join(f"{n} {RULE_WORDS.get(r, r)}" for r, n in sorted(rules.items()))
-        return f"no eligible worker in {team} ({listed or 'the team has no workers'})"
+        return "eligibility", f"no eligible worker in {team} ({listed or 'the team has no workers'})"
     blocked = {w: blocking_caps(inst, t, c, w) for w in ch.candidates}
     if all(blocked.values()):
         rules = Counter(b[0][0] for b in blocked.values())
         if set(rules) == {"oversight"}:
-            return next(iter(blocked.values()))[0][1]
+            return "oversight", next(iter(blocked.values()))[0][1]
         n = len(ch.candidates)
         listed = ", ".join(f"{k} {RULE_WORDS.get(r, r)}" for r, k in sorted(rules.items()))
-        return f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} in {team} are full ({listed})"
+        return "capacity", (f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
+                            f"in {team} are full ({listed})")
     if inst.policy.siblings is SiblingMode.ALWAYS and ch.family in inst.families:
-        return sibling_conflict(inst, t, c)
-    return ("left for a child of higher priority or by the time limit; "
-            "workers with room: " + ", ".join(
-                inst.workers[w].worker_id for w, b in blocked.items() if not b))
+        return "siblings", sibling_conflict(inst, t, c)
+    room = ", ".join(inst.workers[w].worker_id for w, b in blocked.items() if not b)
+    return "priority", ("left for a child of higher priority or by the time limit; "
+                        f"workers with room: {room}")
 
 
 def sibling_conflict(inst: Instance, t: Tally, c: int) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
 
-from allocator.explain import why_unallocated
+from allocator.explain import unallocated_cause
 from allocator.instance import Instance, months_between
 from allocator.tally import Tally, splits
 from models import Finding, Role, TeamFairness
@@ -109,24 +108,47 @@ def _split_findings(inst: Instance, t: Tally) -> list[Finding]:
 
 
 def shortfalls(inst: Instance, t: Tally) -> list[Finding]:
-    """Unallocated children per team, with what would fix it."""
+    """Unallocated children per team, with what would fix each cause."""
     out = []
     for team in inst.data.teams:
         left = [c for c in inst.team_children[team.team_id]
                 if inst.children[c].movable and t.assignment[c] is None]
         if not left:
             continue
-        service = inst.policy.services[team.service]
-        need = len(left) / service.max_children_per_fte
-        if service.max_load_per_fte:
-            need = max(need, sum(inst.children[c].weight for c in left) / service.max_load_per_fte)
-        fte = math.ceil(need * 10 - 1e-9) / 10
-        causes = Counter(why_unallocated(inst, t, c).split(":")[0] for c in left)
-        cause = "; ".join(f"{n} {k}" for k, n in causes.most_common())
+        by_cause: dict[str, list[int]] = {}
+        for c in left:
+            by_cause.setdefault(unallocated_cause(inst, t, c)[0], []).append(c)
+        fixes = [_fix(inst, t, team.team_id, team.service, cause, children)
+                 for cause, children in sorted(by_cause.items())]
         out.append(Finding(kind="unallocated", entities=(team.team_id,), message=(
-            f"team {team.team_id}: {len(left)} children unallocated ({cause}); about {fte:g} "
-            f"more case-holding FTE at the {team.service} cap would fit them")))
+            f"team {team.team_id}: {len(left)} children unallocated; " + "; ".join(fixes))))
     return out
+
+
+def _fix(inst: Instance, t: Tally, team: str, service_key: str, cause: str,
+         children: list[int]) -> str:
+    n = len(children)
+    if cause == "oversight":
+        top = inst.oversight_max[team]
+        return (f"{n} blocked by the manager's oversight maximum of {top} children "
+                f"(team holds {t.team_held[team]}): a second manager, a team split, or "
+                "allocation to another team would fix it")
+    if cause == "capacity":
+        service = inst.policy.services[service_key]
+        need = n / service.max_children_per_fte
+        if service.max_load_per_fte:
+            load = sum(inst.children[c].weight for c in children)
+            need = max(need, load / service.max_load_per_fte)
+        fte = math.ceil(need * 10 - 1e-9) / 10
+        return (f"{n} with no room under the caps: about {fte:g} more case-holding FTE "
+                f"at the {service_key} cap would fit them")
+    if cause == "eligibility":
+        skills = sorted({s for c in children if (s := inst.children[c].child.required_skill)})
+        need = f" (skills needed: {', '.join(skills)})" if skills else ""
+        return f"{n} with no eligible worker{need}: see each child's reason"
+    if cause == "siblings":
+        return f"{n} in sibling groups no worker can take whole (policy 'always')"
+    return f"{n} left by priority or the time limit"
 
 
 def fairness(inst: Instance, t: Tally) -> list[TeamFairness]:

@@ -22,7 +22,11 @@ class Options:
 
     as_of: date
     time_limit: float = 60.0
-    """Deterministic time limit of the solver (CP-SAT's work units, roughly seconds)."""
+    """Wall-clock limit of the whole solve, in seconds."""
+    work_limit: float | None = None
+    """Deterministic limit per sub-problem (CP-SAT work units); defaults to
+    ``time_limit``. A run that ends on this limit is reproducible; one that ends on
+    the wall clock may not be (``summary.json`` says which)."""
     seed: int = 0
     release: tuple[str, ...] = ()
     rebalance: bool = False

@@ -21,7 +21,7 @@ ALLOCATION_COLUMNS = ["child_id", "worker_id", "team_id", "status", "weight", "r
 WORKER_COLUMNS = [
     "worker_id", "team_id", "fte", "capacity", "max_children", "children_before",
     "children_after", "load_before", "load_after", "role", "max_load", "accepting",
-    "new_children", "utilisation", "band", "reduction",
+    "new_children", "utilisation", "load_per_fte", "band", "reduction",
 ]
 CANDIDATE_COLUMNS = ["child_id", "worker_id", "verdict", "rule", "detail"]
 FINDING_COLUMNS = ["kind", "entities", "message"]
@@ -109,7 +109,8 @@ def write_outputs(out: Path, result: AllocationResult, summary_data: dict[str, A
         write_csv(tmp / "allocations.csv", ALLOCATION_COLUMNS, (
             {**a.model_dump(), "status": a.status.value} for a in result.allocations))
         write_csv(tmp / "workers.csv", WORKER_COLUMNS, (
-            {**w.model_dump(), "utilisation": round(w.utilisation, 4)} for w in result.workers))
+            {**w.model_dump(), "utilisation": round(w.utilisation, 4),
+             "load_per_fte": round(w.load_per_fte, 4)} for w in result.workers))
         write_json(tmp / "summary.json", summary_data)
         write_csv(tmp / "candidates.csv", CANDIDATE_COLUMNS, (c.model_dump() for c in result.candidates))
         write_csv(tmp / "findings.csv", FINDING_COLUMNS, (

@@ -145,4 +145,5 @@ def _stats(
             1 for ch in inst.children if ch.movable and baseline[ch.index] is None
         ),
         "weight_unit": inst.weight_unit,
+        "wall_limited": any(s.wall_limited for s in sols),
     }

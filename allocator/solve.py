@@ -12,6 +12,7 @@ from allocator.cpsat.components import components
 from allocator.cpsat.model import ComponentSolution, solve_component
 from allocator.cpsat.variables import Component
 from allocator.greedy import greedy
+from allocator.moves import improve_by_moves
 from allocator.instance import Instance, Options, prepare
 from allocator.report import build_result
 from models import AllocationResult, Policy, ProblemData
@@ -39,6 +40,7 @@ def allocate(
     'optimal'
     """
     started = time.perf_counter()
+    deadline = time.monotonic() + options.time_limit
     inst = prepare(data, policy, options)
     baseline = greedy(inst)
     start = baseline
@@ -49,8 +51,9 @@ def allocate(
         by_id = inst.worker_index
         start = [by_id[a.worker_id] if a.worker_id is not None else None
                  for a in fixed.allocations]
+        start = improve_by_moves(inst, start, options.max_moves)
     comps = components(inst)
-    solutions = _solve_all(inst, comps, start, started, progress)
+    solutions = _solve_all(inst, comps, start, started, deadline, progress)
     final = list(start)
     for sol in solutions:
         for c, w in sol.assignment.items():
@@ -69,6 +72,7 @@ def _solve_all(
     comps: list[Component],
     baseline: list[int | None],
     started: float,
+    deadline: float,
     progress: Progress | None,
 ) -> list[ComponentSolution]:
     total = len(comps)
@@ -77,7 +81,7 @@ def _solve_all(
         context = get_context("fork")
         with ProcessPoolExecutor(inst.options.processes, mp_context=context) as pool:
             futures = [
-                pool.submit(solve_component, inst, comp, _hint(comp, baseline)) for comp in comps
+                pool.submit(solve_component, inst, comp, _hint(comp, baseline), deadline) for comp in comps
             ]
             for done, future in enumerate(futures, 1):
                 out.append(future.result())
@@ -85,7 +89,7 @@ def _solve_all(
                     progress(done, total, time.perf_counter() - started)
         return out
     for done, comp in enumerate(comps, 1):
-        out.append(solve_component(inst, comp, _hint(comp, baseline)))
+        out.append(solve_component(inst, comp, _hint(comp, baseline), deadline))
         if progress:
             progress(done, total, time.perf_counter() - started)
     return out

@@ -43,7 +43,12 @@ class WorkerLoad(Frozen):
 
     @property
     def utilisation(self) -> float:
-        """Weighted load after allocation per unit of capacity (0 when no capacity)."""
+        """Children after allocation as a share of the count cap (0 when no cap)."""
+        return self.children_after / self.max_children if self.max_children > 0 else 0.0
+
+    @property
+    def load_per_fte(self) -> float:
+        """Weighted load after allocation per FTE of capacity (0 when no capacity)."""
         return self.load_after / self.capacity if self.capacity > 0 else 0.0
 
 

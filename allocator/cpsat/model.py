@@ -41,6 +41,8 @@ class ComponentSolution:
     symmetric_workers: int = 0
     exact_coefficients: bool = True
     variables: int = 0
+    wall_limited: bool = False
+    """A stage stopped on the wall clock (the result may differ between runs)."""
 
 
 @dataclass
@@ -212,12 +214,13 @@ def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
     return math.ceil(water_filling(total, [float(f) for f in floors], [float(a) for a in coefs]) - 1e-6)
 
 
-def _solver(inst: Instance, budget: float) -> cp_model.CpSolver:
+def _solver(inst: Instance, work: float, seconds: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.random_seed = inst.options.seed
     p.num_workers = max(1, inst.options.threads)
-    p.max_deterministic_time = max(0.01, budget)
+    p.max_deterministic_time = max(0.01, work)
+    p.max_time_in_seconds = max(0.01, seconds)
     if p.num_workers > 1:
         p.interleave_search = True
     return solver
@@ -236,7 +239,7 @@ def hint_value(expr: cp_model.LinearExpr, hints: dict[int, int]) -> int:
 
 
 def solve_component(
-    inst: Instance, comp: Component, hint: dict[int, int | None]
+    inst: Instance, comp: Component, hint: dict[int, int | None], deadline: float
 ) -> ComponentSolution:
     """Solve the stages in order, hinting each from the last and fixing its value.
 
@@ -260,7 +263,8 @@ def solve_component(
         exact_coefficients=built.scale.exact,
         variables=len(model.proto.variables),
     )
-    budget = inst.options.time_limit
+    opts = inst.options
+    budget = opts.work_limit if opts.work_limit is not None else opts.time_limit
     current = ordered_for_symmetry(inst, comp, built.groups, hint)
     for name, expr in stages:
         if expr is None:
@@ -271,6 +275,11 @@ def solve_component(
             model.add(expr == 0)  # the hint places everyone: nothing to improve
             result.stages.append(StageResult(name, "optimal", 0, 0.0, 0.0, 0.0))
             continue
+        if opts.rebalance and name in ("unallocated", "splits"):
+            # Settled team by team before rebalancing; moves serve balance only.
+            model.add(expr <= incumbent)
+            result.stages.append(StageResult(name, "fixed", incumbent, None, 0.0, 0.0))
+            continue
         if name == "balance":
             floor = _balance_floor(built, inst, comp) if all(
                 current.get(c) is not None for c in comp.children) else None
@@ -279,18 +288,20 @@ def solve_component(
         model.minimize(expr)
         if not inst.options.hint:
             model.clear_hints()
-        solver = _solver(inst, budget * STAGE_SHARE[name])
+        share = STAGE_SHARE[name]
+        solver = _solver(inst, budget * share, (deadline - time.monotonic()) * share)
         started = time.perf_counter()
         status = solver.solve(model)
         seconds = time.perf_counter() - started
         det = solver.deterministic_time
-        budget = max(0.05, budget - det)
         if status == cp_model.MODEL_INVALID:
             result.stages.append(StageResult(name, "error", None, None, seconds, det))
             result.status = "error"
             break
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         proven = status == cp_model.OPTIMAL
+        if not proven and det < 0.99 * budget * share:
+            result.wall_limited = True  # stopped by the clock, not by the work limit
         value = round(solver.objective_value) if found else incumbent
         bound = solver.best_objective_bound if found else None
         if found and value < incumbent:
@@ -306,6 +317,7 @@ def solve_component(
         )
         if not proven:
             result.status = "feasible"
+        budget = max(0.05, budget - det)
         if name == "balance":
             best = value if proven else (bound if bound is not None else 0.0)
             result.bound_true = max(0.0, best) * built.scale.to_true + built.constant_true
