@@ -12,6 +12,7 @@ from allocator.bounds import integer_balance, water_filling
 from allocator.cpsat import objective as obj
 from allocator.cpsat.constraints import CONSTRAINTS, add_symmetry_breaking, add_together_discount
 from allocator.cpsat.constraints.siblings import fixed_siblings_on
+from allocator.cpsat.constraints.symmetry import group_children
 from allocator.cpsat.variables import Component, Variables
 from allocator.instance import Instance, effective_weights
 
@@ -173,23 +174,17 @@ def set_hint(
 
 
 def ordered_for_symmetry(
-    inst: Instance, comp: Component, groups: list[list[int]], hint: dict[int, int | None]
+    built: Built, inst: Instance, hint: dict[int, int | None]
 ) -> dict[int, int | None]:
-    """Relabel interchangeable workers in ``hint`` so their loads are non-increasing,
-    which the symmetry-breaking constraints require of any solution."""
-    full: list[int | None] = [ch.current for ch in inst.children]
-    for c, w in hint.items():
-        full[c] = w
-    weights = effective_weights(inst.children, full)
-    load: dict[int, int] = {}
-    for ch in inst.children:
-        w = full[ch.index]
-        if w is not None:
-            load[w] = load.get(w, 0) + inst.units(weights[ch.index])
+    """Relabel interchangeable workers in ``hint`` the way symmetry breaking requires:
+    by the first child (heaviest first) each holds."""
     relabel: dict[int, int] = {}
-    for group in groups:
-        by_load = sorted(group, key=lambda w: (-load.get(w, 0), w))
-        relabel.update(zip(by_load, group, strict=True))
+    for group in built.groups:
+        rank = {c: k for k, c in enumerate(group_children(inst, built.v, group))}
+        first = {w: min((rank[c] for c, h in hint.items() if h == w and c in rank),
+                        default=len(rank)) for w in group}
+        by_first = sorted(group, key=lambda w: (first[w], w))
+        relabel.update(zip(by_first, group, strict=True))
     return {c: relabel.get(w, w) if w is not None else None for c, w in hint.items()}
 
 
@@ -265,7 +260,7 @@ def solve_component(
     )
     opts = inst.options
     budget = opts.work_limit if opts.work_limit is not None else opts.time_limit
-    current = ordered_for_symmetry(inst, comp, built.groups, hint)
+    current = ordered_for_symmetry(built, inst, hint)
     for name, expr in stages:
         if expr is None:
             continue
