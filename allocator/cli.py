@@ -174,7 +174,18 @@ def human_summary(s: dict[str, Any], result: Any, out: Path) -> str:
         f"solver                  {s['status']}, gap {100 * (gap or 0):.2f}%, "
         f"{s['solve_seconds']:.1f} s"
     )
-    if s["improvement_over_greedy_percent"] is not None:
+    more = s["model"].get("greedy_unallocated", 0) - s["children_unallocated"]
+    if more > 0:
+        lines.append(
+            f"objective               {s['objective']:.2f} (the greedy baseline leaves {more} "
+            f"more child{'ren' if more != 1 else ''} unallocated)"
+        )
+    elif (s["improvement_over_greedy_percent"] or 0) < 0:
+        lines.append(
+            f"objective               {s['objective']:.2f} (greedy {s['greedy_objective']:.2f} is "
+            "lower but worse on priority or sibling splits, which come first)"
+        )
+    elif s["improvement_over_greedy_percent"] is not None:
         lines.append(
             f"objective               {s['objective']:.2f} (greedy {s['greedy_objective']:.2f}, "
             f"{s['improvement_over_greedy_percent']:.1f}% better)"
