@@ -34,9 +34,11 @@ def _capacity(worker: Worker, data: ProblemData, policy: Policy, as_of: date) ->
         months = (as_of.year - s.year) * 12 + as_of.month - s.month - (as_of.day < s.day)
         factor = policy.asye.factor(months)
     cut = sum(
-        r.fraction for r in data.reductions
+        r.fraction
+        for r in data.reductions
         if r.worker_id == worker.worker_id
-        and (r.start is None or r.start <= as_of) and (r.end is None or as_of <= r.end)
+        and (r.start is None or r.start <= as_of)
+        and (r.end is None or as_of <= r.end)
     )
     return round(worker.fte * factor * (1 - min(1.0, cut)), 4)
 
@@ -46,7 +48,8 @@ def _loads(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Weighted load per worker and weight per child under ``holder`` (child -> worker)."""
     per_family: dict[tuple[str, str], int] = Counter(
-        (c.family_id, w) for c in data.children
+        (c.family_id, w)
+        for c in data.children
         if c.family_id is not None and (w := holder[c.child_id]) is not None
     )
     load: dict[str, float] = defaultdict(float)
@@ -91,11 +94,20 @@ def check(
     for c in data.children:
         row, now, was = rows[c.child_id], after[c.child_id], before[c.child_id]
         expected = (
-            ChildStatus.UNALLOCATED if now is None else ChildStatus.ALLOCATED if was is None
-            else ChildStatus.KEPT if was == now else ChildStatus.MOVED
+            ChildStatus.UNALLOCATED
+            if now is None
+            else ChildStatus.ALLOCATED
+            if was is None
+            else ChildStatus.KEPT
+            if was == now
+            else ChildStatus.MOVED
         )
         if row.status is not expected:
-            bad("status", (c.child_id,), f"{c.child_id}: status {row.status.value}, expected {expected.value}")
+            bad(
+                "status",
+                (c.child_id,),
+                f"{c.child_id}: status {row.status.value}, expected {expected.value}",
+            )
         if was is not None and now != was and not (rebalance or was in released):
             bad("kept", (c.child_id,), f"{c.child_id} left {was} without --rebalance or --release")
         if was is not None and now is None and was not in released:
@@ -106,13 +118,21 @@ def check(
             continue
         w = workers[now]
         if w.team_id != c.team_id:
-            bad("team", (c.child_id, now), f"{c.child_id} of {c.team_id} went to {now} of {w.team_id}")
+            bad(
+                "team",
+                (c.child_id, now),
+                f"{c.child_id} of {c.team_id} went to {now} of {w.team_id}",
+            )
         if capacity[now] <= 0:
             bad("role", (c.child_id, now), f"{c.child_id} went to {now}, who carries no cases")
         if not w.accepting:
             bad("not_accepting", (c.child_id, now), f"{c.child_id} went to {now}, not accepting")
         if c.required_skill and c.required_skill not in w.skills:
-            bad("skill", (c.child_id, now), f"{c.child_id} needs '{c.required_skill}', {now} lacks it")
+            bad(
+                "skill",
+                (c.child_id, now),
+                f"{c.child_id} needs '{c.required_skill}', {now} lacks it",
+            )
         if w.role is Role.ASYE and ({c.category} | set(c.flags)) & set(policy.asye.excluded):
             bad("asye", (c.child_id, now), f"{c.child_id} has ASYE-excluded work, {now} is an ASYE")
 
@@ -126,56 +146,90 @@ def check(
     for w in data.workers:
         wid = w.worker_id
         service = policy.services[teams[w.team_id].service]
-        cap = (w.max_children if w.max_children is not None and capacity[wid] > 0
-               else math.floor(service.max_children_per_fte * capacity[wid] + 1e-9))
-        limits = [("count_cap", count_before[wid], count_after[wid], cap)]
+        cap = (
+            w.max_children
+            if w.max_children is not None and capacity[wid] > 0
+            else math.floor(service.max_children_per_fte * capacity[wid] + 1e-9)
+        )
+        limits: list[tuple[str, float, float, float]] = [
+            ("count_cap", count_before[wid], count_after[wid], cap)
+        ]
         if service.max_load_per_fte is not None:
-            limits.append(("load_cap", load_before[wid], load_after[wid],
-                           round(service.max_load_per_fte * capacity[wid], 4)))
+            limits.append(
+                (
+                    "load_cap",
+                    load_before[wid],
+                    load_after[wid],
+                    round(service.max_load_per_fte * capacity[wid], 4),
+                )
+            )
         for cat, per_fte in service.category_caps_per_fte.items():
-            limits.append(("category_cap", cats_before[wid, cat], cats_after[wid, cat],
-                           math.floor(per_fte * capacity[wid] + 1e-9)))
-        for rule, was, now, limit in limits:
-            if arrivals[wid] and was >= limit - 1e-9 and rule != "category_cap":
+            limits.append(
+                (
+                    "category_cap",
+                    cats_before[wid, cat],
+                    cats_after[wid, cat],
+                    math.floor(per_fte * capacity[wid] + 1e-9),
+                )
+            )
+        for rule, held_before, held_after, limit in limits:
+            if arrivals[wid] and held_before >= limit - 1e-9 and rule != "category_cap":
                 bad(rule, (wid,), f"{wid} was at or above {rule} {limit:g} and got new children")
-            if now > max(limit, was) + 1e-6:
-                bad(rule, (wid,), f"{wid}: {now:g} above {rule} {limit:g}", now - max(limit, was))
+            allowed = max(limit, held_before)
+            if held_after > allowed + 1e-6:
+                bad(rule, (wid,), f"{wid}: {held_after:g} above {rule} {limit:g}",
+                    held_after - allowed)
         pace = policy.pacing.limit(count_before[wid])
         if pace is not None and arrivals[wid] > pace:
             bad("pacing", (wid,), f"{wid} took {arrivals[wid]} new children, pacing allows {pace}")
 
-    held_before = Counter(c.team_id for c in data.children if before[c.child_id] is not None)
-    held_after = Counter(c.team_id for c in data.children if after[c.child_id] is not None)
+    team_before = Counter(c.team_id for c in data.children if before[c.child_id] is not None)
+    team_after = Counter(c.team_id for c in data.children if after[c.child_id] is not None)
     top = policy.span.oversight_max
     for team in data.teams:
         tid = team.team_id
-        if top is not None and held_after[tid] > max(top, held_before[tid]):
-            bad("oversight", (tid,), f"team {tid} holds {held_after[tid]}, oversight maximum {top}")
+        if top is not None and team_after[tid] > max(top, team_before[tid]):
+            bad("oversight", (tid,), f"team {tid} holds {team_after[tid]}, oversight maximum {top}")
 
     if policy.siblings is SiblingMode.ALWAYS:
         moving: dict[str, set[str]] = defaultdict(set)
         for c in data.children:
-            if c.family_id and after[c.child_id] is not None and after[c.child_id] != before[c.child_id]:
+            if (
+                c.family_id
+                and after[c.child_id] is not None
+                and after[c.child_id] != before[c.child_id]
+            ):
                 moving[c.family_id].add(after[c.child_id])  # type: ignore[arg-type]
         for family, held in moving.items():
             if len(held) > 1:
                 bad("siblings_always", (family,), f"family {family} split across {sorted(held)}")
 
-    moves = sum(1 for c in data.children if before[c.child_id] not in (None, *released)
-                and after[c.child_id] not in (None, before[c.child_id]))
+    moves = sum(
+        1
+        for c in data.children
+        if before[c.child_id] not in (None, *released)
+        and after[c.child_id] not in (None, before[c.child_id])
+    )
     if moves > (max_moves if rebalance else 0):
         bad("max_moves", (), f"{moves} moves, at most {max_moves} allowed", moves - max_moves)
 
     value = sum(load_after[w] ** 2 / capacity[w] for w in capacity if capacity[w] > 0)
     if result.objective is None or abs(value - result.objective) > 1e-6 * max(1.0, value):
         bad("objective", (), f"objective {result.objective} but recomputed {value:.6f}")
-    for row in result.workers:
-        wid = row.worker_id
-        if (row.children_after != count_after[wid] or row.children_before != count_before[wid]
-                or abs(row.load_after - load_after[wid]) > 1e-6
-                or abs(row.load_before - load_before[wid]) > 1e-6):
+    for worker_row in result.workers:
+        wid = worker_row.worker_id
+        if (
+            worker_row.children_after != count_after[wid]
+            or worker_row.children_before != count_before[wid]
+            or abs(worker_row.load_after - load_after[wid]) > 1e-6
+            or abs(worker_row.load_before - load_before[wid]) > 1e-6
+        ):
             bad("workers_csv", (wid,), f"{wid}: counts or loads in workers.csv do not add up")
     for c in data.children:
         if abs(rows[c.child_id].weight - weight[c.child_id]) > 1e-9:
-            bad("weight", (c.child_id,), f"{c.child_id}: weight {rows[c.child_id].weight}, expected {weight[c.child_id]}")
+            bad(
+                "weight",
+                (c.child_id,),
+                f"{c.child_id}: weight {rows[c.child_id].weight}, expected {weight[c.child_id]}",
+            )
     return out

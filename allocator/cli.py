@@ -65,8 +65,11 @@ class _Group(click.Group):
         except Exception as exc:
             if os.environ.get("CASELOAD_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                       "(set CASELOAD_DEBUG=1 for the traceback)", err=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set CASELOAD_DEBUG=1 for the traceback)",
+                err=True,
+            )
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -193,31 +196,64 @@ def human_summary(s: dict[str, Any], result: Any, out: Path) -> str:
     for f in result.findings:
         if f.kind == "unallocated":
             lines.append(f"  - {f.message}")
-    lines.append(f"wrote {out}/ (allocations.csv, workers.csv, summary.json, candidates.csv, findings.csv)")
+    lines.append(
+        f"wrote {out}/ (allocations.csv, workers.csv, summary.json, candidates.csv, findings.csv)"
+    )
     return "\n".join(lines)
 
 
 def _solve_options(func: Any) -> Any:
-    for option in reversed([
-        click.option("--policy", "policy_name", default="default", show_default=True, help=POLICY_HELP),
-        click.option("--time-limit", default=60.0, show_default=True,
-                     help="Wall-clock limit of the solve, in seconds."),
-        click.option("--work-limit", default=None, type=float,
-                     help="Deterministic work limit per sub-problem (reproducible) "
-                     "[default: the time limit]."),
-        click.option("--seed", default=0, show_default=True, help="Solver random seed."),
-        click.option("--as-of", default=None, callback=_parse_date,
-                     help="Allocation date for ASYE months and reductions [default: today]."),
-        click.option("--release", multiple=True,
-                     help="Reallocate this worker's children across the team (long leave)."),
-        click.option("--rebalance", is_flag=True, help="Allow existing children to move to even loads."),
-        click.option("--max-moves", default=0, show_default=True, help="Moves allowed with --rebalance."),
-        click.option("--threads", default=1, show_default=True,
-                     help="Solver threads per sub-problem (1 keeps runs byte-identical)."),
-        click.option("--processes", default=1, show_default=True,
-                     help="Sub-problems (teams) solved side by side."),
-        click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--policy", "policy_name", default="default", show_default=True, help=POLICY_HELP
+            ),
+            click.option(
+                "--time-limit",
+                default=60.0,
+                show_default=True,
+                help="Wall-clock limit of the solve, in seconds.",
+            ),
+            click.option(
+                "--work-limit",
+                default=None,
+                type=float,
+                help="Deterministic work limit per sub-problem (reproducible) "
+                "[default: the time limit].",
+            ),
+            click.option("--seed", default=0, show_default=True, help="Solver random seed."),
+            click.option(
+                "--as-of",
+                default=None,
+                callback=_parse_date,
+                help="Allocation date for ASYE months and reductions [default: today].",
+            ),
+            click.option(
+                "--release",
+                multiple=True,
+                help="Reallocate this worker's children across the team (long leave).",
+            ),
+            click.option(
+                "--rebalance", is_flag=True, help="Allow existing children to move to even loads."
+            ),
+            click.option(
+                "--max-moves", default=0, show_default=True, help="Moves allowed with --rebalance."
+            ),
+            click.option(
+                "--threads",
+                default=1,
+                show_default=True,
+                help="Solver threads per sub-problem (1 keeps runs byte-identical).",
+            ),
+            click.option(
+                "--processes",
+                default=1,
+                show_default=True,
+                help="Sub-problems (teams) solved side by side.",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+        ]
+    ):
         func = option(func)
     return func
 
@@ -248,8 +284,9 @@ def allocate(data: Path, out: Path, policy_name: str, quiet: bool, **options: An
 @click.option("--fte", default=140.5, show_default=True, help="Case-holding FTE.")
 @click.option("--new", "new_referrals", default=250, show_default=True, help="New referrals.")
 @click.option("--authorities", default=1, show_default=True, help="Copies of the authority.")
-def example(folder: Path, policy: str, seed: int, fte: float, new_referrals: int,
-            authorities: int) -> None:
+def example(
+    folder: Path, policy: str, seed: int, fte: float, new_referrals: int, authorities: int
+) -> None:
     """Write an example authority's data folder (shaped by DfE statistics) to FOLDER.
 
     \b
@@ -260,22 +297,33 @@ def example(folder: Path, policy: str, seed: int, fte: float, new_referrals: int
     from allocator.io import OutputError, write_data
 
     rules = _policy(policy)
-    data = generate_authority(rules, seed=seed, case_holding_fte=fte,
-                              new_referrals=new_referrals, authorities=authorities)
+    data = generate_authority(
+        rules, seed=seed, case_holding_fte=fte, new_referrals=new_referrals, authorities=authorities
+    )
     try:
         write_data(data, folder)
     except OutputError as exc:
         raise InputProblemsError(f"error: {exc}") from None
-    click.echo(f"wrote {folder}/: {len(data.teams)} teams, {len(data.workers)} workers, "
-               f"{len(data.children)} children")
+    click.echo(
+        f"wrote {folder}/: {len(data.teams)} teams, {len(data.workers)} workers, "
+        f"{len(data.children)} children"
+    )
 
 
 @main.command()
-@click.option("--out", "folder", default="caseload-demo", show_default=True,
-              type=click.Path(path_type=Path), help="Folder for the example data and proposal.")
+@click.option(
+    "--out",
+    "folder",
+    default="caseload-demo",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the example data and proposal.",
+)
 @click.option("--policy", default="barnet", show_default=True, help=POLICY_HELP)
 @click.option("--seed", default=0, show_default=True, help="Generator and solver seed.")
-@click.option("--time-limit", default=60.0, show_default=True, help="Solver budget (deterministic s).")
+@click.option(
+    "--time-limit", default=60.0, show_default=True, help="Solver budget (deterministic s)."
+)
 def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
     """Generate an example authority, allocate its new referrals, print the summary.
 
@@ -293,10 +341,18 @@ def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
     except OutputError as exc:
         raise InputProblemsError(f"error: {exc}") from None
     waiting = sum(1 for c in data.children if c.worker_id is None)
-    click.echo(f"example authority: {len(data.teams)} teams, {len(data.workers)} workers, "
-               f"{len(data.children)} children, {waiting} new referrals (written to {folder}/data)")
-    _run(folder / "data", policy, folder / "proposal", time_limit=time_limit, seed=seed,
-         as_of=DEMO_AS_OF)
+    click.echo(
+        f"example authority: {len(data.teams)} teams, {len(data.workers)} workers, "
+        f"{len(data.children)} children, {waiting} new referrals (written to {folder}/data)"
+    )
+    _run(
+        folder / "data",
+        policy,
+        folder / "proposal",
+        time_limit=time_limit,
+        seed=seed,
+        as_of=DEMO_AS_OF,
+    )
 
 
 @main.command()

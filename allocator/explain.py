@@ -54,26 +54,52 @@ def candidates_for(inst: Instance, t: Tally, c: int) -> list[Candidate]:
     for w in inst.team_workers[ch.child.team_id]:
         wid = inst.workers[w].worker_id
         if w == chosen:
-            rows.append(Candidate(child_id=ch.child_id, worker_id=wid, verdict="chosen",
-                                  rule="", detail=_why_chosen(inst, t, c, w)))
+            rows.append(
+                Candidate(
+                    child_id=ch.child_id,
+                    worker_id=wid,
+                    verdict="chosen",
+                    rule="",
+                    detail=_why_chosen(inst, t, c, w),
+                )
+            )
         elif w in ch.ruled_out:
             rule, detail = ch.ruled_out[w]
-            rows.append(Candidate(child_id=ch.child_id, worker_id=wid, verdict="ruled_out",
-                                  rule=rule, detail=detail))
+            rows.append(
+                Candidate(
+                    child_id=ch.child_id,
+                    worker_id=wid,
+                    verdict="ruled_out",
+                    rule=rule,
+                    detail=detail,
+                )
+            )
         elif w in ch.candidates:
             blocked = blocking_caps(inst, t, c, w)
             if blocked:
                 rule, detail = blocked[0]
-                rows.append(Candidate(child_id=ch.child_id, worker_id=wid, verdict="ruled_out",
-                                      rule=rule, detail=f"no room after this batch: {detail}"))
+                rows.append(
+                    Candidate(
+                        child_id=ch.child_id,
+                        worker_id=wid,
+                        verdict="ruled_out",
+                        rule=rule,
+                        detail=f"no room after this batch: {detail}",
+                    )
+                )
             else:
                 delta = move_delta(inst, t, c, w)
                 after = standing(inst, w, t.count[w] + 1, round(t.load[w] + ch.weight, 4))
-                rows.append(Candidate(
-                    child_id=ch.child_id, worker_id=wid, verdict="eligible", rule="balance",
-                    detail=f"had room; would leave {after}, and change the balance "
-                    f"objective by {delta:+.2f}",
-                ))
+                rows.append(
+                    Candidate(
+                        child_id=ch.child_id,
+                        worker_id=wid,
+                        verdict="eligible",
+                        rule="balance",
+                        detail=f"had room; would leave {after}, and change the balance "
+                        f"objective by {delta:+.2f}",
+                    )
+                )
     return rows
 
 
@@ -110,8 +136,10 @@ def reason(inst: Instance, t: Tally, c: int) -> str:
         lead = f"{info.worker_id} ({role}, {info.worker.fte:g} FTE)"
         why = _why_chosen(inst, t, c, w)
         if ch.current is None:
-            return (f"Allocated to {lead}, the most even choice among {eligible} eligible "
-                    f"worker{'s' if eligible != 1 else ''}: {why}.")
+            return (
+                f"Allocated to {lead}, the most even choice among {eligible} eligible "
+                f"worker{'s' if eligible != 1 else ''}: {why}."
+            )
         frm = inst.workers[ch.current]
         cause = "released (long leave)" if frm.released else "to even the team's loads"
         return f"Moved from {frm.worker_id} ({cause}) to {lead}: {why}."
@@ -133,7 +161,10 @@ def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
         if "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS:
             return "siblings", sibling_conflict(inst, t, c)
         listed = ", ".join(f"{n} {RULE_WORDS.get(r, r)}" for r, n in sorted(rules.items()))
-        return "eligibility", f"no eligible worker in {team} ({listed or 'the team has no workers'})"
+        return (
+            "eligibility",
+            f"no eligible worker in {team} ({listed or 'the team has no workers'})",
+        )
     blocked = {w: blocking_caps(inst, t, c, w) for w in ch.candidates}
     if all(blocked.values()):
         rules = Counter(b[0][0] for b in blocked.values())
@@ -141,13 +172,16 @@ def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
             return "oversight", next(iter(blocked.values()))[0][1]
         n = len(ch.candidates)
         listed = ", ".join(f"{k} {RULE_WORDS.get(r, r)}" for r, k in sorted(rules.items()))
-        return "capacity", (f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
-                            f"in {team} are full ({listed})")
+        return "capacity", (
+            f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
+            f"in {team} are full ({listed})"
+        )
     if inst.policy.siblings is SiblingMode.ALWAYS and ch.family in inst.families:
         return "siblings", sibling_conflict(inst, t, c)
     room = ", ".join(inst.workers[w].worker_id for w, b in blocked.items() if not b)
-    return "priority", ("left for a child of higher priority or by the time limit; "
-                        f"workers with room: {room}")
+    return "priority", (
+        f"left for a child of higher priority or by the time limit; workers with room: {room}"
+    )
 
 
 def sibling_conflict(inst: Instance, t: Tally, c: int) -> str:
@@ -163,6 +197,8 @@ def sibling_conflict(inst: Instance, t: Tally, c: int) -> str:
         free = max(info.count_cap, info.children_before) - t.count[w]
         room.append((free, info.worker_id))
     best = max(room, default=(0, "nobody"))
-    return (f"rules conflict: siblings must stay together (policy 'always') but no eligible "
-            f"worker has room for all {len(group)} children of family {family}; the most room "
-            f"is {max(best[0], 0)} ({best[1]})")
+    return (
+        f"rules conflict: siblings must stay together (policy 'always') but no eligible "
+        f"worker has room for all {len(group)} children of family {family}; the most room "
+        f"is {max(best[0], 0)} ({best[1]})"
+    )

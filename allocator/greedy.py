@@ -101,7 +101,10 @@ def _fits(inst: Instance, room: _Room, block: list[int], w: int) -> bool:
     if room.count[w] + k > max(info.count_cap, info.children_before):
         return False
     extra = sum(inst.children[c].weight for c in block)
-    if info.load_cap is not None and room.load[w] + extra > max(info.load_cap, info.load_before) + 1e-9:
+    if (
+        info.load_cap is not None
+        and room.load[w] + extra > max(info.load_cap, info.load_before) + 1e-9
+    ):
         return False
     for cat, cap in info.category_caps.items():
         n = sum(1 for c in block if inst.children[c].child.category == cat)
@@ -112,8 +115,11 @@ def _fits(inst: Instance, room: _Room, block: list[int], w: int) -> bool:
     team = inst.children[block[0]].child.team_id
     limit = inst.oversight_max.get(team)
     new = sum(1 for c in block if inst.children[c].current is None)
-    return not (limit is not None and new and
-                room.team_held[team] + new > max(limit, inst.team_children_before[team]))
+    return not (
+        limit is not None
+        and new
+        and room.team_held[team] + new > max(limit, inst.team_children_before[team])
+    )
 
 
 def _best(inst: Instance, room: _Room, block: list[int], options: list[int]) -> int | None:

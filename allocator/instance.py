@@ -191,10 +191,10 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
                 released=w.worker_id in released,
             )
         )
-    worker_index = {w.worker_id: w.index for w in workers}
+    worker_index = {info.worker_id: info.index for info in workers}
     team_workers: dict[str, list[int]] = {t.team_id: [] for t in data.teams}
-    for w in workers:
-        team_workers[w.team_id].append(w.index)
+    for info in workers:
+        team_workers[info.team_id].append(info.index)
 
     children: list[ChildInfo] = []
     families: dict[str, list[int]] = {}
@@ -202,11 +202,9 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
         weight = child_weight(c, policy)
         current = worker_index[c.worker_id] if c.worker_id is not None else None
         movable = (
-            current is None
-            or options.rebalance
-            or data.workers[current].worker_id in released
+            current is None or options.rebalance or data.workers[current].worker_id in released
         )
-        info = ChildInfo(
+        child_info = ChildInfo(
             index=i,
             child=c,
             weight=weight,
@@ -217,14 +215,14 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
             waiting_days=days_waiting(c, as_of),
             family=c.family_id,
         )
-        children.append(info)
+        children.append(child_info)
         if c.family_id is not None:
             families.setdefault(c.family_id, []).append(i)
     families = {f: members for f, members in families.items() if len(members) > 1}
 
     _before(workers, children)
-    for w in workers:
-        w.pacing_limit = policy.pacing.limit(w.children_before)
+    for info in workers:
+        info.pacing_limit = policy.pacing.limit(info.children_before)
 
     team_children: dict[str, list[int]] = {t.team_id: [] for t in data.teams}
     team_before = dict.fromkeys(team_children, 0)
@@ -276,9 +274,7 @@ def holders(children: list[ChildInfo], assignment: list[int | None]) -> dict[str
     return held
 
 
-def effective_weights(
-    children: list[ChildInfo], assignment: list[int | None]
-) -> list[float]:
+def effective_weights(children: list[ChildInfo], assignment: list[int | None]) -> list[float]:
     """Weight each child counts for under ``assignment`` (sibling discount applied)."""
     held = holders(children, assignment)
     out = []

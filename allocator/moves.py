@@ -12,7 +12,9 @@ from allocator.instance import ChildInfo, Instance
 from allocator.tally import tally
 
 
-def improve_by_moves(inst: Instance, assignment: list[int | None], max_moves: int) -> list[int | None]:
+def improve_by_moves(
+    inst: Instance, assignment: list[int | None], max_moves: int
+) -> list[int | None]:
     """A copy of ``assignment`` with up to ``max_moves`` improving moves applied."""
     out = list(assignment)
     t = tally(inst, out)
@@ -21,15 +23,23 @@ def improve_by_moves(inst: Instance, assignment: list[int | None], max_moves: in
     arrivals = list(t.arrivals)
     category = [dict(c) for c in t.category]
     with_sibling = {
-        c for c in range(len(out))
-        if inst.children[c].family is not None and out[c] is not None and any(
-            s != c and out[s] == out[c] for s in inst.families.get(inst.children[c].family or "", [])
+        c
+        for c in range(len(out))
+        if inst.children[c].family is not None
+        and out[c] is not None
+        and any(
+            s != c and out[s] == out[c]
+            for s in inst.families.get(inst.children[c].family or "", [])
         )
     }
     movable = [
-        ch for ch in inst.children
-        if ch.movable and ch.current is not None and out[ch.index] == ch.current
-        and not inst.workers[ch.current].released and ch.index not in with_sibling
+        ch
+        for ch in inst.children
+        if ch.movable
+        and ch.current is not None
+        and out[ch.index] == ch.current
+        and not inst.workers[ch.current].released
+        and ch.index not in with_sibling
         and len(ch.candidates) > 1
     ]
     moved: set[int] = set()

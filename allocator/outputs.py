@@ -11,17 +11,39 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from allocator.io import atomic_folder, write_csv, write_json
 from allocator.instance import Options
+from allocator.io import atomic_folder, write_csv, write_json
 from models import AllocationResult, Policy, ProblemData
 
 OUTPUT_FILES = ("allocations.csv", "workers.csv", "summary.json", "candidates.csv", "findings.csv")
 
-ALLOCATION_COLUMNS = ["child_id", "worker_id", "team_id", "status", "weight", "reason", "worker_before"]
+ALLOCATION_COLUMNS = [
+    "child_id",
+    "worker_id",
+    "team_id",
+    "status",
+    "weight",
+    "reason",
+    "worker_before",
+]
 WORKER_COLUMNS = [
-    "worker_id", "team_id", "fte", "capacity", "max_children", "children_before",
-    "children_after", "load_before", "load_after", "role", "max_load", "accepting",
-    "new_children", "utilisation", "load_per_fte", "band", "reduction",
+    "worker_id",
+    "team_id",
+    "fte",
+    "capacity",
+    "max_children",
+    "children_before",
+    "children_after",
+    "load_before",
+    "load_after",
+    "role",
+    "max_load",
+    "accepting",
+    "new_children",
+    "utilisation",
+    "load_per_fte",
+    "band",
+    "reduction",
 ]
 CANDIDATE_COLUMNS = ["child_id", "worker_id", "verdict", "rule", "detail"]
 FINDING_COLUMNS = ["kind", "entities", "message"]
@@ -66,9 +88,13 @@ def summary(
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
     improvement = None
     if result.greedy_objective and result.objective is not None and result.greedy_objective > 0:
-        improvement = round(100 * (result.greedy_objective - result.objective) / result.greedy_objective, 3)
-    opts = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in dataclasses.asdict(options).items()}
+        improvement = round(
+            100 * (result.greedy_objective - result.objective) / result.greedy_objective, 3
+        )
+    opts = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in dataclasses.asdict(options).items()
+    }
     opts["release"] = list(options.release)
     stats = dict(result.stats)
     stage_seconds = stats.pop("stage_seconds", {})
@@ -106,15 +132,32 @@ def summary(
 def write_outputs(out: Path, result: AllocationResult, summary_data: dict[str, Any]) -> None:
     """Write every output file into ``out`` at once (nothing half-written)."""
     with atomic_folder(out, allowed=OUTPUT_FILES) as tmp:
-        write_csv(tmp / "allocations.csv", ALLOCATION_COLUMNS, (
-            {**a.model_dump(), "status": a.status.value} for a in result.allocations))
-        write_csv(tmp / "workers.csv", WORKER_COLUMNS, (
-            {**w.model_dump(), "utilisation": round(w.utilisation, 4),
-             "load_per_fte": round(w.load_per_fte, 4)} for w in result.workers))
+        write_csv(
+            tmp / "allocations.csv",
+            ALLOCATION_COLUMNS,
+            ({**a.model_dump(), "status": a.status.value} for a in result.allocations),
+        )
+        write_csv(
+            tmp / "workers.csv",
+            WORKER_COLUMNS,
+            (
+                {
+                    **w.model_dump(),
+                    "utilisation": round(w.utilisation, 4),
+                    "load_per_fte": round(w.load_per_fte, 4),
+                }
+                for w in result.workers
+            ),
+        )
         write_json(tmp / "summary.json", summary_data)
-        write_csv(tmp / "candidates.csv", CANDIDATE_COLUMNS, (c.model_dump() for c in result.candidates))
-        write_csv(tmp / "findings.csv", FINDING_COLUMNS, (
-            {**f.model_dump(), "entities": ";".join(f.entities)} for f in result.findings))
+        write_csv(
+            tmp / "candidates.csv", CANDIDATE_COLUMNS, (c.model_dump() for c in result.candidates)
+        )
+        write_csv(
+            tmp / "findings.csv",
+            FINDING_COLUMNS,
+            ({**f.model_dump(), "entities": ";".join(f.entities)} for f in result.findings),
+        )
 
 
 def read_summary(out: Path) -> dict[str, Any]:

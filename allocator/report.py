@@ -45,22 +45,28 @@ def build_result(
     candidates: list[Candidate] = []
     for ch in inst.children:
         w = final[ch.index]
-        status = child_status(inst, ch.index, w)
-        allocations.append(ChildAllocation(
-            child_id=ch.child_id,
-            team_id=ch.child.team_id,
-            worker_id=inst.workers[w].worker_id if w is not None else None,
-            status=status,
-            weight=t.weights[ch.index],
-            reason=reason(inst, t, ch.index),
-            worker_before=inst.workers[ch.current].worker_id if ch.current is not None else None,
-        ))
-        if status is not ChildStatus.KEPT:
+        child_state = child_status(inst, ch.index, w)
+        allocations.append(
+            ChildAllocation(
+                child_id=ch.child_id,
+                team_id=ch.child.team_id,
+                worker_id=inst.workers[w].worker_id if w is not None else None,
+                status=child_state,
+                weight=t.weights[ch.index],
+                reason=reason(inst, t, ch.index),
+                worker_before=inst.workers[ch.current].worker_id
+                if ch.current is not None
+                else None,
+            )
+        )
+        if child_state is not ChildStatus.KEPT:
             candidates += candidates_for(inst, t, ch.index)
     statuses = {s.status for s in solutions}
     status = (
-        SolveStatus.ERROR if "error" in statuses
-        else SolveStatus.FEASIBLE if "feasible" in statuses
+        SolveStatus.ERROR
+        if "error" in statuses
+        else SolveStatus.FEASIBLE
+        if "feasible" in statuses
         else SolveStatus.OPTIMAL
     )
     return AllocationResult(
@@ -88,7 +94,8 @@ def _bound(
             continue
         part = sum(
             t.load[w] ** 2 / inst.workers[w].capacity
-            for w in comp.workers if inst.workers[w].capacity > 0
+            for w in comp.workers
+            if inst.workers[w].capacity > 0
         )
         gap += max(0.0, part - sol.bound_true)
     return max(0.0, value - gap)
@@ -98,23 +105,25 @@ def _worker_rows(inst: Instance, t: Tally) -> list[WorkerLoad]:
     rows = []
     for w in inst.workers:
         per_fte = t.count[w.index] / w.worker.fte
-        rows.append(WorkerLoad(
-            worker_id=w.worker_id,
-            team_id=w.team_id,
-            role=w.worker.role.value,
-            fte=w.worker.fte,
-            capacity=w.capacity,
-            max_children=w.count_cap,
-            max_load=w.load_cap,
-            accepting=w.accepting,
-            children_before=w.children_before,
-            children_after=t.count[w.index],
-            load_before=round(w.load_before, 4),
-            load_after=t.load[w.index],
-            new_children=t.arrivals[w.index],
-            band=inst.policy.band(per_fte) if w.capacity > 0 else "no_cases",
-            reduction=(f"{w.reduction:g}: {w.reduction_reason}" if w.reduction else ""),
-        ))
+        rows.append(
+            WorkerLoad(
+                worker_id=w.worker_id,
+                team_id=w.team_id,
+                role=w.worker.role.value,
+                fte=w.worker.fte,
+                capacity=w.capacity,
+                max_children=w.count_cap,
+                max_load=w.load_cap,
+                accepting=w.accepting,
+                children_before=w.children_before,
+                children_after=t.count[w.index],
+                load_before=round(w.load_before, 4),
+                load_after=t.load[w.index],
+                new_children=t.arrivals[w.index],
+                band=inst.policy.band(per_fte) if w.capacity > 0 else "no_cases",
+                reduction=(f"{w.reduction:g}: {w.reduction_reason}" if w.reduction else ""),
+            )
+        )
     return rows
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 
 from allocator.cpsat.components import components
 from allocator.cpsat.model import ComponentSolution, solve_component
 from allocator.cpsat.variables import Component
 from allocator.greedy import greedy
-from allocator.moves import improve_by_moves
 from allocator.instance import Instance, Options, prepare
+from allocator.moves import improve_by_moves
 from allocator.report import build_result
 from models import AllocationResult, Policy, ProblemData
 
@@ -49,8 +49,7 @@ def allocate(
         # rebalancing model then starts from that proposal with no moves.
         fixed = allocate(data, policy, replace(options, rebalance=False, max_moves=0))
         by_id = inst.worker_index
-        start = [by_id[a.worker_id] if a.worker_id is not None else None
-                 for a in fixed.allocations]
+        start = [by_id[a.worker_id] if a.worker_id is not None else None for a in fixed.allocations]
         start = improve_by_moves(inst, start, options.max_moves)
     comps = components(inst)
     solutions = _solve_all(inst, comps, start, started, deadline, progress)
@@ -58,9 +57,7 @@ def allocate(
     for sol in solutions:
         for c, w in sol.assignment.items():
             final[c] = w
-    return build_result(
-        inst, final, baseline, comps, solutions, time.perf_counter() - started
-    )
+    return build_result(inst, final, baseline, comps, solutions, time.perf_counter() - started)
 
 
 def _hint(comp: Component, baseline: list[int | None]) -> dict[int, int | None]:
@@ -81,7 +78,8 @@ def _solve_all(
         context = get_context("fork")
         with ProcessPoolExecutor(inst.options.processes, mp_context=context) as pool:
             futures = [
-                pool.submit(solve_component, inst, comp, _hint(comp, baseline), deadline) for comp in comps
+                pool.submit(solve_component, inst, comp, _hint(comp, baseline), deadline)
+                for comp in comps
             ]
             for done, future in enumerate(futures, 1):
                 out.append(future.result())

@@ -55,9 +55,7 @@ def tally(inst: Instance, assignment: list[int | None]) -> Tally:
 
 def objective(inst: Instance, t: Tally) -> float:
     """``sum_w load_w**2 / capacity_w`` over workers with capacity (the contract's objective)."""
-    return sum(
-        t.load[w.index] ** 2 / w.capacity for w in inst.workers if w.capacity > 0
-    )
+    return sum(t.load[w.index] ** 2 / w.capacity for w in inst.workers if w.capacity > 0)
 
 
 def splits(inst: Instance, assignment: list[int | None]) -> dict[str, list[int]]:
@@ -100,6 +98,10 @@ def blocking_caps(inst: Instance, t: Tally, c: int, w: int) -> list[tuple[str, s
         held_t = t.team_held[team]
         if held_t + 1 > max(limit_t, inst.team_children_before[team]):
             blocked.append(
-                ("oversight", f"team {team} holds {held_t} children, the manager's oversight maximum is {limit_t}")
+                (
+                    "oversight",
+                    f"team {team} holds {held_t} children, "
+                    f"the manager's oversight maximum is {limit_t}",
+                )
             )
     return blocked

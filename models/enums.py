@@ -1,9 +1,9 @@
 """Small vocabularies shared by the domain, the allocator and the outputs."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """A worker's role. Team managers and heads of service carry no cases."""
 
     SOCIAL_WORKER = "social_worker"
@@ -18,14 +18,14 @@ class Role(str, Enum):
         return self not in (Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE)
 
 
-class SiblingMode(str, Enum):
+class SiblingMode(StrEnum):
     """How strictly new siblings are kept with one worker."""
 
     TOGETHER_WHERE_POSSIBLE = "together_where_possible"
     ALWAYS = "always"
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """Outcome of a solve, as written to ``summary.json``."""
 
     OPTIMAL = "optimal"
@@ -34,7 +34,7 @@ class SolveStatus(str, Enum):
     ERROR = "error"
 
 
-class ChildStatus(str, Enum):
+class ChildStatus(StrEnum):
     """What happened to one child, as written to ``allocations.csv``."""
 
     KEPT = "kept"

@@ -160,13 +160,13 @@ def set_hint(
     for (family, w), h in v.holds_family.items():
         hint(h, any(full[c] == w for c in inst.families[family]))
     for (c, w), t in v.together.items():
-        family = inst.families[inst.children[c].family or ""]
-        hint(t, full[c] == w and any(full[s] == w for s in family if s != c))
+        members = inst.families[inst.children[c].family or ""]
+        hint(t, full[c] == w and any(full[s] == w for s in members if s != c))
     loads: dict[int, int] = dict.fromkeys(v.load, 0)
     for ch in inst.children:
-        w = full[ch.index]
-        if w in loads:
-            loads[w] += inst.units(weights[ch.index])
+        holder = full[ch.index]
+        if holder is not None and holder in loads:
+            loads[holder] += inst.units(weights[ch.index])
     for w, load in v.load.items():
         hint(load, loads[w])
         hint(v.square[w], loads[w] ** 2)
@@ -181,8 +181,10 @@ def ordered_for_symmetry(
     relabel: dict[int, int] = {}
     for group in built.groups:
         rank = {c: k for k, c in enumerate(group_children(inst, built.v, group))}
-        first = {w: min((rank[c] for c, h in hint.items() if h == w and c in rank),
-                        default=len(rank)) for w in group}
+        first = {
+            w: min((rank[c] for c, h in hint.items() if h == w and c in rank), default=len(rank))
+            for w in group
+        }
         by_first = sorted(group, key=lambda w: (first[w], w))
         relabel.update(zip(by_first, group, strict=True))
     return {c: relabel.get(w, w) if w is not None else None for c, w in hint.items()}
@@ -201,12 +203,17 @@ def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
         floors.append(kept)
         coefs.append(built.scale.coef[w])
         total += kept
-    total += sum(inst.units(inst.children[c].weight) for c in comp.children if any(
-        (c, w) in v.assign for w in v.load))
+    total += sum(
+        inst.units(inst.children[c].weight)
+        for c in comp.children
+        if any((c, w) in v.assign for w in v.load)
+    )
     if len(set(coefs)) == 1:
         bound = integer_balance(total, floors)
         return None if bound < 0 else bound * coefs[0]
-    return math.ceil(water_filling(total, [float(f) for f in floors], [float(a) for a in coefs]) - 1e-6)
+    return math.ceil(
+        water_filling(total, [float(f) for f in floors], [float(a) for a in coefs]) - 1e-6
+    )
 
 
 def _solver(inst: Instance, work: float, seconds: float) -> cp_model.CpSolver:
@@ -276,8 +283,11 @@ def solve_component(
             result.stages.append(StageResult(name, "fixed", incumbent, None, 0.0, 0.0))
             continue
         if name == "balance":
-            floor = _balance_floor(built, inst, comp) if all(
-                current.get(c) is not None for c in comp.children) else None
+            floor = (
+                _balance_floor(built, inst, comp)
+                if all(current.get(c) is not None for c in comp.children)
+                else None
+            )
             if floor is not None:
                 model.add(expr >= floor)
         model.minimize(expr)
@@ -301,8 +311,14 @@ def solve_component(
         bound = solver.best_objective_bound if found else None
         if found and value < incumbent:
             current = {
-                c: next((w for w in inst.children[c].candidates
-                         if solver.boolean_value(v.assign[c, w])), None)
+                c: next(
+                    (
+                        w
+                        for w in inst.children[c].candidates
+                        if solver.boolean_value(v.assign[c, w])
+                    ),
+                    None,
+                )
                 for c in comp.children
             }
         else:

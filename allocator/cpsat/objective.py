@@ -37,10 +37,7 @@ def unallocated_penalty(
     """``sum_c pen_c (1 - sum_w assign[c, w])`` with
     ``pen_c = BIG + tier_c * TIER + days_waiting_c`` (BIG > all tiers and waits,
     TIER > all waits), so the stages of rule 7 are lexicographic."""
-    waiting = [
-        c for c in comp.children
-        if inst.children[c].current is None or inst.workers[inst.children[c].current].released
-    ]
+    waiting = [c for c in comp.children if _may_wait(inst, c)]
     if not waiting:
         return None
     tier_unit = sum(inst.children[c].waiting_days for c in waiting) + 1
@@ -51,6 +48,12 @@ def unallocated_penalty(
         pen = big + ch.tier * tier_unit + ch.waiting_days
         terms.append(pen * (1 - sum(v.assign[c, w] for w in ch.candidates)))
     return sum(terms)  # type: ignore[return-value]
+
+
+def _may_wait(inst: Instance, c: int) -> bool:
+    """A waiting child, or one whose worker is being released, may end unallocated."""
+    current = inst.children[c].current
+    return current is None or inst.workers[current].released
 
 
 def split_count(inst: Instance, comp: Component, v: Variables) -> cp_model.LinearExpr | None:
@@ -74,7 +77,9 @@ class BalanceScale:
 def balance_scale(inst: Instance, workers: list[int]) -> BalanceScale:
     """Exact integer coefficients from the lcm of capacities (in thousandths) when
     small enough, otherwise coefficients rounded at a 1e-6 relative resolution."""
-    thousandths = {w: max(1, round(inst.workers[w].capacity * CAPACITY_RESOLUTION)) for w in workers}
+    thousandths = {
+        w: max(1, round(inst.workers[w].capacity * CAPACITY_RESOLUTION)) for w in workers
+    }
     lcm = reduce(math.lcm, thousandths.values(), 1)
     exact = lcm <= MAX_COEFFICIENT_SCALE
     scale = lcm if exact else MAX_COEFFICIENT_SCALE

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -205,11 +204,11 @@ def _read_csv(file: Path, problems: list[InputProblem]) -> Cells:
         return [[]]  # a blank first line: no header
     width = len(rows[0])
     cells: list[list[str]] = []
-    for number, row in enumerate(rows, 1):
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            message = f"has {len(row)} cells but the header has {width}"
+    for number, record in enumerate(rows, 1):
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            message = f"has {len(record)} cells but the header has {width}"
             problems.append(InputProblem(file.name, number, None, message))
-        cells.append((row + [""] * width)[:width] if row else [""] * width)
+        cells.append((record + [""] * width)[:width])
     return cells
 
 

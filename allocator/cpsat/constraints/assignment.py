@@ -29,7 +29,8 @@ def add_max_moves(model: cp_model.CpModel, inst: Instance, comp: Component, v: V
     stays = [
         v.assign[c, inst.children[c].current]  # type: ignore[index]
         for c in comp.children
-        if inst.children[c].current is not None and not inst.workers[inst.children[c].current].released  # type: ignore[index]
+        if inst.children[c].current is not None
+        and not inst.workers[inst.children[c].current].released  # type: ignore[index]
     ]
     if stays:
         model.add(len(stays) - sum(stays) <= inst.options.max_moves)

@@ -74,6 +74,6 @@ def add_symmetry_breaking(
     groups = symmetric_groups(inst, comp)
     for group in groups:
         for k, c in enumerate(group_children(inst, v, group)):
-            for w in group[k + 1:]:
+            for w in group[k + 1 :]:
                 model.add(v.assign[c, w] == 0)
     return groups
