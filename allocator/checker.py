@@ -177,8 +177,12 @@ def check(
                 bad(rule, (wid,), f"{wid} was at or above {rule} {limit:g} and got new children")
             allowed = max(limit, held_before)
             if held_after > allowed + 1e-6:
-                bad(rule, (wid,), f"{wid}: {held_after:g} above {rule} {limit:g}",
-                    held_after - allowed)
+                bad(
+                    rule,
+                    (wid,),
+                    f"{wid}: {held_after:g} above {rule} {limit:g}",
+                    held_after - allowed,
+                )
         pace = policy.pacing.limit(count_before[wid])
         if pace is not None and arrivals[wid] > pace:
             bad("pacing", (wid,), f"{wid} took {arrivals[wid]} new children, pacing allows {pace}")
@@ -192,17 +196,24 @@ def check(
             bad("oversight", (tid,), f"team {tid} holds {team_after[tid]}, oversight maximum {top}")
 
     if policy.siblings is SiblingMode.ALWAYS:
-        moving: dict[str, set[str]] = defaultdict(set)
+        # Waiting siblings share one worker, and it holds the family already if anyone does.
+        placed: dict[str, set[str]] = defaultdict(set)
+        anchors: dict[str, set[str]] = defaultdict(set)
         for c in data.children:
-            if (
-                c.family_id
-                and after[c.child_id] is not None
-                and after[c.child_id] != before[c.child_id]
-            ):
-                moving[c.family_id].add(after[c.child_id])  # type: ignore[arg-type]
-        for family, held in moving.items():
-            if len(held) > 1:
-                bad("siblings_always", (family,), f"family {family} split across {sorted(held)}")
+            now, was = after[c.child_id], before[c.child_id]
+            if c.family_id is None or now is None:
+                continue
+            if was is None or was in released:
+                placed[c.family_id].add(now)
+            else:
+                anchors[c.family_id].add(now)
+        for family, held in placed.items():
+            if len(held) > 1 or (anchors[family] and not held <= anchors[family]):
+                bad(
+                    "siblings_always",
+                    (family,),
+                    f"family {family} split across {sorted(held | anchors[family])}",
+                )
 
     moves = sum(
         1

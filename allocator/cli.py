@@ -279,7 +279,7 @@ def allocate(data: Path, out: Path, policy_name: str, quiet: bool, **options: An
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--policy", default="barnet", show_default=True, help=POLICY_HELP)
+@click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
 @click.option("--seed", default=0, show_default=True, help="Generator seed.")
 @click.option("--fte", default=140.5, show_default=True, help="Case-holding FTE.")
 @click.option("--new", "new_referrals", default=250, show_default=True, help="New referrals.")
@@ -319,7 +319,7 @@ def example(
     type=click.Path(path_type=Path),
     help="Folder for the example data and proposal.",
 )
-@click.option("--policy", default="barnet", show_default=True, help=POLICY_HELP)
+@click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
 @click.option("--seed", default=0, show_default=True, help="Generator and solver seed.")
 @click.option(
     "--time-limit", default=60.0, show_default=True, help="Solver budget (deterministic s)."

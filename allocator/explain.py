@@ -38,8 +38,10 @@ def move_delta(inst: Instance, t: Tally, c: int, to: int) -> float:
     ch = inst.children[c]
     frm = t.assignment[c]
     w_to = inst.workers[to]
-    delta = ((t.load[to] + ch.weight) ** 2 - t.load[to] ** 2) / w_to.capacity
-    if frm is not None:
+    delta = 0.0
+    if w_to.capacity > 0:  # workers without capacity are outside the objective
+        delta = ((t.load[to] + ch.weight) ** 2 - t.load[to] ** 2) / w_to.capacity
+    if frm is not None and inst.workers[frm].capacity > 0:
         w_from = inst.workers[frm]
         delta += ((t.load[frm] - t.weights[c]) ** 2 - t.load[frm] ** 2) / w_from.capacity
     return delta

@@ -236,7 +236,7 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
             _eligibility(ch, workers, team_workers[ch.child.team_id], policy, options)
 
     if policy.siblings is SiblingMode.ALWAYS:
-        _always_together(children, families)
+        _always_together(children, families, workers)
 
     weights = [c.weight for c in children] + [c.weight_together for c in children]
     return Instance(
@@ -359,23 +359,37 @@ def _ruled_out(
     return None
 
 
-def _always_together(children: list[ChildInfo], families: dict[str, list[int]]) -> None:
-    """Siblings mode ``always``: a family's movable children share one worker.
+def waiting(ch: ChildInfo, workers: list[WorkerInfo]) -> bool:
+    """A child with no worker, or whose worker is being released: it may end unallocated."""
+    return ch.current is None or workers[ch.current].released
+
+
+def _always_together(
+    children: list[ChildInfo], families: dict[str, list[int]], workers: list[WorkerInfo]
+) -> None:
+    """Siblings mode ``always``: a family's waiting children share one worker.
 
     Their candidates become the workers every one of them may go to, and only
-    the workers already holding a sibling when there is one.
+    the workers already holding a sibling when there is one. (Children being
+    rebalanced are not waiting: the split count keeps them from being parted.)
     """
     for members in families.values():
-        movable = [children[i] for i in members if children[i].movable]
-        if not movable:
+        moving = [
+            children[i] for i in members if children[i].movable and waiting(children[i], workers)
+        ]
+        if not moving:
             continue
-        anchors = {children[i].current for i in members if not children[i].movable}
-        common = set(movable[0].candidates)
-        for ch in movable[1:]:
+        anchors = {
+            children[i].current
+            for i in members
+            if children[i].current is not None and not waiting(children[i], workers)
+        }
+        common = set(moving[0].candidates)
+        for ch in moving[1:]:
             common &= set(ch.candidates)
         if anchors:
             common &= {a for a in anchors if a is not None}
-        for ch in movable:
+        for ch in moving:
             for wi in ch.candidates:
                 if wi not in common:
                     ch.ruled_out[wi] = (

@@ -53,7 +53,7 @@ def improve_by_moves(
             assert frm is not None
             a = ch.weight
             cap_from = inst.workers[frm].capacity
-            gain_from = ((load[frm] - a) ** 2 - load[frm] ** 2) / cap_from
+            gain_from = ((load[frm] - a) ** 2 - load[frm] ** 2) / cap_from if cap_from > 0 else 0.0
             for to in ch.candidates:
                 if to == frm or not _fits(inst, to, ch, load, count, arrivals, category):
                     continue

@@ -97,8 +97,18 @@ def _bound(
             for w in comp.workers
             if inst.workers[w].capacity > 0
         )
+        if sol.bound_true > part * (1 + 1e-9) + 1e-6:
+            raise BoundError(
+                f"the solver's bound {sol.bound_true:.6f} is above the proposal's objective "
+                f"{part:.6f} for teams {', '.join(comp.teams)}: the model cut off a valid "
+                "allocation; please report this with the input"
+            )
         gap += max(0.0, part - sol.bound_true)
     return max(0.0, value - gap)
+
+
+class BoundError(RuntimeError):
+    """A lower bound above a feasible objective: a modelling error, never expected."""
 
 
 def _worker_rows(inst: Instance, t: Tally) -> list[WorkerLoad]:

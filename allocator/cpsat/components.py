@@ -50,7 +50,8 @@ def components(instance: Instance) -> list[Component]:
         members = set(comp.workers)
         moving = set(comp.children)
         for ch in instance.children:
-            if ch.current in members and ch.index not in moving:
+            # A movable child with no eligible worker is not kept: it ends unallocated.
+            if ch.current in members and ch.index not in moving and not ch.movable:
                 comp.fixed.setdefault(ch.current, []).append(ch.index)
         comp.teams = sorted({instance.workers[w].team_id for w in comp.workers})
     return sorted(by_root.values(), key=lambda comp: comp.workers[0])

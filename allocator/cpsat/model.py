@@ -68,7 +68,7 @@ def build(inst: Instance, comp: Component) -> Built:
     for _name, add in CONSTRAINTS:
         add(model, inst, comp, v)
     groups = add_symmetry_breaking(model, inst, comp, v)
-    scale = obj.balance_scale(inst, list(v.load))
+    scale = obj.balance_scale(inst, {w: load.proto.domain[-1] for w, load in v.load.items()})
     constant = 0.0
     for w in comp.workers:
         info = inst.workers[w]
@@ -85,7 +85,12 @@ def _kept_weight(inst: Instance, comp: Component, c: int, w: int) -> float:
 
 def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables) -> None:
     """``load_w = kept_w + sum_c units_c assign[c, w] - sum_c discount_c together[c, w]``,
-    and ``square_w = load_w**2`` by a table of squares or a product."""
+    and ``load_w = lo_w + excess_w`` with ``excess_w >= 0`` and ``square_w = excess_w**2``
+    (a table of squares for narrow domains, else a product). The objective then
+    uses ``load**2 = lo**2 + 2 lo excess + excess**2``: exact, with the large part
+    linear, which gives the solver's relaxation a much tighter bound than the
+    square of the whole load (a 9-child team went from unproven after 16 s to
+    proven in milliseconds)."""
     together_by_worker: dict[int, list[tuple[int, int]]] = {}
     for (c, w), _t in v.together.items():
         together_by_worker.setdefault(w, []).append((c, w))
@@ -120,12 +125,16 @@ def _add_loads(model: cp_model.CpModel, inst: Instance, comp: Component, v: Vari
         model.add(load == kept + sum(terms))
         v.load[w] = load
         v.load_offset[w] = lo
-        square = model.new_int_var(lo * lo, hi * hi, f"square[{w}]")
+        width = hi - lo
+        excess = model.new_int_var(0, width, f"excess[{w}]")
+        model.add(excess == load - lo)
+        square = model.new_int_var(0, width * width, f"square[{w}]")
         mode = inst.options.squares
-        if mode == "table" or (mode == "auto" and hi - lo + 1 <= TABLE_LIMIT):
-            model.add_element(load - lo, [(lo + i) ** 2 for i in range(hi - lo + 1)], square)
+        if mode == "table" or (mode == "auto" and width + 1 <= TABLE_LIMIT):
+            model.add_element(excess, [i * i for i in range(width + 1)], square)
         else:
-            model.add_multiplication_equality(square, [load, load])
+            model.add_multiplication_equality(square, [excess, excess])
+        v.excess[w] = excess
         v.square[w] = square
 
 
@@ -169,7 +178,9 @@ def set_hint(
             loads[holder] += inst.units(weights[ch.index])
     for w, load in v.load.items():
         hint(load, loads[w])
-        hint(v.square[w], loads[w] ** 2)
+        extra = loads[w] - v.load_offset[w]
+        hint(v.excess[w], extra)
+        hint(v.square[w], extra * extra)
     return values
 
 
@@ -191,23 +202,30 @@ def ordered_for_symmetry(
 
 
 def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
-    """A valid lower bound on the balance objective once every child must be placed
-    and no discount can change the total load; ``None`` otherwise."""
+    """A valid lower bound on the balance objective once every child must be placed.
+
+    Loads are at least their domain's lower end (kept children, every possible
+    sibling discount taken) and together at least the smallest total load the
+    placed children can make; the balance objective only grows with the total.
+    """
     v = built.v
-    if v.together or not v.load:
+    if not v.load:
         return None
-    total = 0
-    floors, coefs = [], []
-    for w in v.load:
-        kept = sum(inst.units(_kept_weight(inst, comp, c, w)) for c in comp.fixed.get(w, []))
-        floors.append(kept)
-        coefs.append(built.scale.coef[w])
-        total += kept
-    total += sum(
-        inst.units(inst.children[c].weight)
-        for c in comp.children
-        if any((c, w) in v.assign for w in v.load)
-    )
+    floors = [v.load_offset[w] for w in v.load]
+    coefs = [built.scale.coef[w] for w in v.load]
+    total = sum(floors)
+    for c in comp.children:
+        ch = inst.children[c]
+        smallest = []
+        for w in ch.candidates:
+            if w not in v.load:
+                smallest.append(0)  # it may stay with a worker outside the objective
+                continue
+            units = inst.units(_kept_weight(inst, comp, c, w))
+            if (c, w) in v.together:
+                units -= inst.units(ch.weight) - inst.units(ch.weight_together)
+            smallest.append(units)
+        total += min(smallest, default=0)
     if len(set(coefs)) == 1:
         bound = integer_balance(total, floors)
         return None if bound < 0 else bound * coefs[0]

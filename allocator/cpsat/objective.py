@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
 from allocator.instance import Instance
+from allocator.instance import waiting as is_waiting
 
 MOVE_COST = 2
 """Cost of moving a child its worker already holds (rebalance)."""
@@ -26,9 +27,10 @@ CONTINUITY_COST = 2
 """Cost of not giving a child to the worker who knew it before."""
 LOCALITY_COST = 1
 """Cost of a worker whose patch differs from the child's."""
-CAPACITY_RESOLUTION = 1000
-"""Capacities are used in thousandths of an FTE in the balance coefficients."""
-MAX_COEFFICIENT_SCALE = 10**6
+CAPACITY_RESOLUTION = 10_000
+"""Capacities are used in ten-thousandths of an FTE (they are rounded to 4 decimals)."""
+OBJECTIVE_LIMIT = 10**17
+"""Largest balance objective the model may reach (CP-SAT works in 64-bit integers)."""
 
 
 def unallocated_penalty(
@@ -37,7 +39,7 @@ def unallocated_penalty(
     """``sum_c pen_c (1 - sum_w assign[c, w])`` with
     ``pen_c = BIG + tier_c * TIER + days_waiting_c`` (BIG > all tiers and waits,
     TIER > all waits), so the stages of rule 7 are lexicographic."""
-    waiting = [c for c in comp.children if _may_wait(inst, c)]
+    waiting = [c for c in comp.children if is_waiting(inst.children[c], inst.workers)]
     if not waiting:
         return None
     tier_unit = sum(inst.children[c].waiting_days for c in waiting) + 1
@@ -48,12 +50,6 @@ def unallocated_penalty(
         pen = big + ch.tier * tier_unit + ch.waiting_days
         terms.append(pen * (1 - sum(v.assign[c, w] for w in ch.candidates)))
     return sum(terms)  # type: ignore[return-value]
-
-
-def _may_wait(inst: Instance, c: int) -> bool:
-    """A waiting child, or one whose worker is being released, may end unallocated."""
-    current = inst.children[c].current
-    return current is None or inst.workers[current].released
 
 
 def split_count(inst: Instance, comp: Component, v: Variables) -> cp_model.LinearExpr | None:
@@ -74,25 +70,34 @@ class BalanceScale:
     exact: bool
 
 
-def balance_scale(inst: Instance, workers: list[int]) -> BalanceScale:
-    """Exact integer coefficients from the lcm of capacities (in thousandths) when
-    small enough, otherwise coefficients rounded at a 1e-6 relative resolution."""
-    thousandths = {
-        w: max(1, round(inst.workers[w].capacity * CAPACITY_RESOLUTION)) for w in workers
-    }
-    lcm = reduce(math.lcm, thousandths.values(), 1)
-    exact = lcm <= MAX_COEFFICIENT_SCALE
-    scale = lcm if exact else MAX_COEFFICIENT_SCALE
-    coef = {w: round(scale / t) if not exact else scale // t for w, t in thousandths.items()}
+def balance_scale(inst: Instance, highest: dict[int, int]) -> BalanceScale:
+    """Coefficients from the lcm of the capacities (in ten-thousandths, the precision
+    capacities are computed to), which makes the objective exact; when that would
+    overflow CP-SAT's 64-bit objective, the largest safe power of ten instead, with
+    coefficients rounded (``exact`` is then False).
+
+    ``highest`` is each worker's largest possible load in model units.
+    """
+    units = {w: max(1, round(inst.workers[w].capacity * CAPACITY_RESOLUTION)) for w in highest}
+    worst = sum(hi * hi / u for w, hi in highest.items() if (u := units[w])) or 1.0
+    lcm = reduce(math.lcm, units.values(), 1)
+    exact = lcm * worst <= OBJECTIVE_LIMIT
+    scale = lcm if exact else 10 ** max(0, math.floor(math.log10(OBJECTIVE_LIMIT / worst)))
+    coef = {w: scale // u if exact else max(1, round(scale / u)) for w, u in units.items()}
     unit = inst.weight_unit
     return BalanceScale(coef=coef, to_true=CAPACITY_RESOLUTION * unit * unit / scale, exact=exact)
 
 
 def balance(v: Variables, scale: BalanceScale) -> cp_model.LinearExpr | None:
-    """``sum_w a_w * square_w`` over workers whose load the solve decides."""
+    """``sum_w a_w * load_w**2`` over workers whose load the solve decides, written
+    ``a_w (lo_w**2 + 2 lo_w excess_w + square_w)``."""
     if not v.square:
         return None
-    return sum(scale.coef[w] * sq for w, sq in v.square.items())  # type: ignore[return-value]
+    terms = []
+    for w, sq in v.square.items():
+        lo = v.load_offset[w]
+        terms.append(scale.coef[w] * (lo * lo + 2 * lo * v.excess[w] + sq))
+    return sum(terms)  # type: ignore[return-value]
 
 
 def preference_cost(inst: Instance, c: int, w: int) -> int:

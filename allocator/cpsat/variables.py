@@ -29,14 +29,16 @@ class Variables:
 
     assign: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     load: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    excess: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """``excess[w] = load[w] - load_offset[w] >= 0``: the part of the load the solve decides."""
     square: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """``square[w] = excess[w]**2``."""
     holds_family: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     """``holds_family[f, w]``: worker ``w`` holds at least one child of family ``f``."""
     together: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     """``together[c, w]``: child ``c`` is held by ``w`` with a sibling (gets the discount)."""
     load_offset: dict[int, int] = field(default_factory=dict)
-    """Lower end of each load's domain (the index origin of its square table)."""
-    square_index: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Lower end of each load's domain."""
     by_worker: dict[int, list[int]] = field(default_factory=dict)
     """Worker index -> movable children that may go to it, in child order."""
 

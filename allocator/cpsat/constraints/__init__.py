@@ -12,7 +12,11 @@ from allocator.cpsat.constraints.capacity import (
     add_oversight,
     add_pacing,
 )
-from allocator.cpsat.constraints.siblings import add_family_holders, add_together_discount
+from allocator.cpsat.constraints.siblings import (
+    add_family_holders,
+    add_siblings_always,
+    add_together_discount,
+)
 from allocator.cpsat.constraints.symmetry import add_symmetry_breaking, symmetric_groups
 
 CONSTRAINTS = (
@@ -24,6 +28,7 @@ CONSTRAINTS = (
     ("oversight", add_oversight),
     ("max_moves", add_max_moves),
     ("siblings", add_family_holders),
+    ("siblings_always", add_siblings_always),
 )
 """(name, function) pairs; eligibility (team, accepting, skill, ASYE exclusions,
 release, 'always' siblings) is applied earlier by only creating allowed variables."""
@@ -38,6 +43,7 @@ __all__ = [
     "add_max_moves",
     "add_oversight",
     "add_pacing",
+    "add_siblings_always",
     "add_symmetry_breaking",
     "add_together_discount",
     "symmetric_groups",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
-from allocator.instance import Instance
+from allocator.instance import Instance, waiting
+from models import SiblingMode
 
 
 def family_partners(inst: Instance, v: Variables, c: int, w: int) -> list[int]:
@@ -75,3 +78,23 @@ def add_together_discount(
                 model.add_bool_or([own.negated(), p.negated(), t])
             else:
                 model.add_implication(p, t)
+
+
+def add_siblings_always(
+    model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables
+) -> None:
+    """Policy ``always``: ``assign[c, w] = assign[c', w]`` for waiting siblings ``c, c'``,
+    so a family goes to one worker or waits together (candidates are already the
+    workers that may take every one of them)."""
+    if inst.policy.siblings is not SiblingMode.ALWAYS:
+        return
+    in_comp = set(comp.children)
+    for members in inst.families.values():
+        group = [c for c in members if c in in_comp and waiting(inst.children[c], inst.workers)]
+        for a, b in itertools.pairwise(group):
+            for w in inst.children[a].candidates:
+                model.add(v.assign[a, w] == v.assign[b, w])
+            model.add(
+                sum(v.assign[a, w] for w in inst.children[a].candidates)
+                == sum(v.assign[b, w] for w in inst.children[b].candidates)
+            )
