@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+from allocator.checker import check
+from allocator.instance import Options
+from allocator.solve import allocate
+from models import (
+    AllocationResult,
+    Child,
+    ChildAllocation,
+    Policy,
+    ProblemData,
+    Reduction,
+    Role,
+    ServicePolicy,
+    Team,
+    Worker,
+    WorkerLoad,
+)
 
 # A small valid data folder. `007` checks that IDs stay strings.
 VALID_CSV = {
@@ -42,3 +62,64 @@ def write_folder(folder: Path, **files: str | bytes | None) -> Path:
         elif content is not None:
             file.write_text(textwrap.dedent(content), encoding="utf-8")
     return folder
+
+
+# --- Tiny problems built in Python, and a solve that must pass the checker. ---
+
+AS_OF = date(2026, 11, 23)
+"""The fixed 'today' of every allocation test."""
+
+# Two services: `cin` with a count cap of 20 per FTE (Merton's CiN maximum), and
+# Merton's mixed leaving-care caps (10 in care plus 10 care leavers per FTE).
+# Everything else keeps the model defaults (no sibling discount, no pacing).
+CIN = Policy(
+    services={
+        "cin": ServicePolicy(max_children_per_fte=20),
+        "leaving_care": ServicePolicy(
+            max_children_per_fte=20, category_caps_per_fte={"cla": 10, "care_leaver": 10}
+        ),
+    },
+)
+
+
+def team(team_id: str = "T1", service: str = "cin", manager_id: str | None = None) -> Team:
+    return Team(team_id=team_id, service=service, manager_id=manager_id)
+
+
+def worker(worker_id: str, team_id: str = "T1", role: str = "social_worker", fte: float = 1.0,
+           **fields: Any) -> Worker:
+    return Worker(worker_id=worker_id, team_id=team_id, role=Role(role), fte=fte, **fields)
+
+
+def child(child_id: str, team_id: str = "T1", category: str = "cin", **fields: Any) -> Child:
+    return Child(child_id=child_id, team_id=team_id, category=category, **fields)
+
+
+def problem(teams: Sequence[Team] = (), workers: Sequence[Worker] = (),
+            children: Sequence[Child] = (), reductions: Sequence[Reduction] = ()) -> ProblemData:
+    """A ``ProblemData``; one ``cin`` team ``T1`` unless teams are given."""
+    return ProblemData(teams=tuple(teams or [team()]), workers=tuple(workers),
+                       children=tuple(children), reductions=tuple(reductions))
+
+
+def solve_and_check(data: ProblemData, policy: Policy, **opts: Any) -> AllocationResult:
+    """``allocate`` with ``Options(as_of=AS_OF, **opts)``; the checker must find nothing."""
+    options = Options(as_of=AS_OF, **opts)
+    result = allocate(data, policy, options)
+    violations = check(data, policy, result, as_of=AS_OF, release=options.release,
+                       rebalance=options.rebalance, max_moves=options.max_moves)
+    assert violations == [], violations
+    return result
+
+
+def placed(result: AllocationResult) -> dict[str, str | None]:
+    """child_id -> worker_id (None when unallocated)."""
+    return {a.child_id: a.worker_id for a in result.allocations}
+
+
+def row(result: AllocationResult, child_id: str) -> ChildAllocation:
+    return next(a for a in result.allocations if a.child_id == child_id)
+
+
+def load_of(result: AllocationResult, worker_id: str) -> WorkerLoad:
+    return next(w for w in result.workers if w.worker_id == worker_id)

@@ -1,0 +1,192 @@
+"""Tests for models.policy presets and policy files: the numbers the published policies give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models import (
+    PRESETS,
+    AsyeSchedule,
+    ManagerSpan,
+    Pacing,
+    Policy,
+    PolicyError,
+    Priorities,
+    SiblingMode,
+    Weighting,
+    load_policy,
+)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_loads_and_cites_its_source(name):
+    """Each shipped preset validates, carries its own name and names the policy it comes from."""
+    policy = load_policy(name)
+    assert isinstance(policy, Policy)
+    assert policy.name == name
+    assert policy.services
+    assert policy.source
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_targets_sit_under_caps(name):
+    """A service's target per FTE is never above its hard cap."""
+    for key, service in load_policy(name).services.items():
+        target = service.target_children_per_fte
+        assert target is None or target <= service.max_children_per_fte, key
+
+
+def test_barnet_numbers():
+    """Barnet (001): team averages per FTE as targets, 22 as the cap needing Head of Service."""
+    barnet = load_policy("barnet")
+    targets = {k: s.target_children_per_fte for k, s in barnet.services.items()}
+    assert targets == {
+        "duty_assessment": 16,
+        "intervention_planning": 15,
+        "disabled_children": 18,
+        "children_in_care": 16,
+        "adoption_fostering": 15,
+        "leaving_care": 20,
+    }
+    assert {s.max_children_per_fte for s in barnet.services.values()} == {22}
+    (threshold,) = barnet.thresholds
+    assert threshold.name == "head_of_service_approval"
+    assert (threshold.above, threshold.below) == (22, None)
+    assert barnet.band(22) == "within" and barnet.band(22.5) == "head_of_service_approval"
+    assert (barnet.asye.start_factor, barnet.asye.end_factor, barnet.asye.months) == (0.5, 0.8, 12)
+    assert barnet.siblings is SiblingMode.TOGETHER_WHERE_POSSIBLE
+
+
+def test_merton_numbers():
+    """Merton (002): mixed leaving-care caps 10 + 10, span at most 6 FTE, oversight 50-100."""
+    merton = load_policy("merton")
+    leaving = merton.services["leaving_care"]
+    assert leaving.category_caps_per_fte == {"cla": 10, "care_leaver": 10}
+    assert leaving.max_children_per_fte == 20
+    assert merton.services["first_response"].max_children_per_fte == 26
+    assert merton.services["cin"].max_children_per_fte == 20
+    assert merton.services["cla"].max_children_per_fte == 15
+    assert merton.services["youth_justice"].max_children_per_fte == 12
+    span = merton.span
+    assert (span.ideal_fte, span.max_fte) == (5, 6)
+    assert (span.oversight_min, span.oversight_max) == (50, 100)
+
+
+def test_sutton_numbers():
+    """Sutton (000): an average of 18 children per FTE is every service's target."""
+    sutton = load_policy("sutton")
+    assert {s.target_children_per_fte for s in sutton.services.values()} == {18}
+    assert all(s.max_children_per_fte >= 18 for s in sutton.services.values())
+
+
+def test_user_toml_with_one_service_gets_every_default(tmp_path):
+    """A file holding only one service (the contract's minimum) loads with all defaults."""
+    path = tmp_path / "local.toml"
+    path.write_text(
+        "[services.npap]\nmax_children_per_fte = 3\nmax_load_per_fte = 105\n", encoding="utf-8"
+    )
+    policy = load_policy(path)
+    assert policy.name == "local"  # the file's stem
+    assert list(policy.services) == ["npap"]
+    npap = policy.services["npap"]
+    assert (npap.max_children_per_fte, npap.max_load_per_fte) == (3, 105)
+    assert npap.target_children_per_fte is None and npap.category_caps_per_fte == {}
+    assert policy.asye == AsyeSchedule()
+    assert policy.span == ManagerSpan()
+    assert policy.weighting == Weighting()
+    assert policy.pacing == Pacing()
+    assert policy.priorities == Priorities()
+    assert policy.thresholds == ()
+    assert policy.siblings is SiblingMode.TOGETHER_WHERE_POSSIBLE
+    assert load_policy(str(path)) == policy  # a path given as text works the same
+
+
+def _error(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    message = str(caught.value)
+    assert str(path) in message  # every message says which file
+    return message
+
+
+def test_invalid_toml_is_a_policy_error(tmp_path):
+    """Text that is not TOML gives a PolicyError saying so."""
+    assert "not valid TOML" in _error(tmp_path, "[services.cin\nmax_children_per_fte = 20\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (
+            "[services.cin]\nmax_children_per_fte = 20\nmax_childen = 3\n",
+            "services.cin.max_childen",
+        ),
+        ("colour = 'red'\n[services.cin]\nmax_children_per_fte = 20\n", "colour"),
+        ("[services.cin]\nmax_children_per_fte = 20\n[span]\nmax_span = 6\n", "span.max_span"),
+    ],
+)
+def test_unknown_field_is_named(tmp_path, text, field):
+    """A misspelt or unknown field is refused, and the message gives its dotted path."""
+    assert field in _error(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("[services.cin]\nmax_children_per_fte = -1\n", "services.cin.max_children_per_fte"),
+        (
+            "[services.cin]\nmax_children_per_fte = 20\nmax_load_per_fte = 0\n",
+            "services.cin.max_load_per_fte",
+        ),
+        (
+            "[services.cin]\nmax_children_per_fte = 20\n[pacing]\nmax_new_per_worker = -2\n",
+            "pacing.max_new_per_worker",
+        ),
+        (
+            "[services.cin]\nmax_children_per_fte = 20\n[asye]\nstart_factor = 1.5\n",
+            "asye.start_factor",
+        ),
+    ],
+)
+def test_out_of_range_value_is_named(tmp_path, text, field):
+    """A negative or out-of-range cap is refused, and the message gives the field."""
+    assert field in _error(tmp_path, text)
+
+
+def test_negative_category_cap_is_named(tmp_path):
+    """A negative category cap is refused, naming the service and the category."""
+    message = _error(
+        tmp_path,
+        "[services.leaving_care]\nmax_children_per_fte = 20\n"
+        "category_caps_per_fte = { cla = -1, care_leaver = 10 }\n",
+    )
+    assert "services.leaving_care" in message and "cla" in message
+
+
+def test_policy_without_services_is_refused(tmp_path):
+    """A policy needs at least one service."""
+    message = _error(tmp_path, "name = 'empty'\nservices = {}\n")
+    assert "at least one [services.NAME] table" in message
+
+
+def test_threshold_needs_one_side(tmp_path):
+    """A threshold with neither ``above`` nor ``below`` is refused."""
+    message = _error(
+        tmp_path,
+        "[services.cin]\nmax_children_per_fte = 20\n[[thresholds]]\nname = 'hos'\n",
+    )
+    assert "threshold 'hos' needs exactly one of 'above' or 'below'" in message
+
+
+def test_unknown_preset_lists_the_presets():
+    """``load_policy('nope')`` says it is neither a preset nor a file, listing the presets."""
+    with pytest.raises(PolicyError) as caught:
+        load_policy("nope")
+    message = str(caught.value)
+    assert "unknown policy 'nope'" in message
+    for name in PRESETS:
+        assert name in message
