@@ -187,13 +187,25 @@ def check(
         if pace is not None and arrivals[wid] > pace:
             bad("pacing", (wid,), f"{wid} took {arrivals[wid]} new children, pacing allows {pace}")
 
-    team_before = Counter(c.team_id for c in data.children if before[c.child_id] is not None)
-    team_after = Counter(c.team_id for c in data.children if after[c.child_id] is not None)
+    def cases(holder: dict[str, str | None]) -> Counter[str]:
+        """Cases per team: a sibling group is one case (Merton counts oversight in cases)."""
+        keys = {
+            (c.team_id, c.family_id or f"child {c.child_id}")
+            for c in data.children
+            if holder[c.child_id] is not None
+        }
+        return Counter(team for team, _ in keys)
+
+    team_before, team_after = cases(before), cases(after)
     top = policy.span.oversight_max
     for team in data.teams:
         tid = team.team_id
         if top is not None and team_after[tid] > max(top, team_before[tid]):
-            bad("oversight", (tid,), f"team {tid} holds {team_after[tid]}, oversight maximum {top}")
+            bad(
+                "oversight",
+                (tid,),
+                f"team {tid} holds {team_after[tid]} cases, oversight maximum {top}",
+            )
 
     if policy.siblings is SiblingMode.ALWAYS:
         # Waiting siblings share one worker, and it holds the family already if anyone does.

@@ -143,7 +143,7 @@ def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
                 )
             )
     for team in inst.data.teams:
-        held = t.team_held[team.team_id]
+        held = len(t.team_cases[team.team_id])
         hi, lo = span.oversight_max, span.oversight_min
         if hi is not None and held > hi:
             out.append(
@@ -151,7 +151,7 @@ def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
                     kind="oversight",
                     entities=(team.team_id,),
                     message=(
-                        f"team {team.team_id} holds {held} children, above the manager's oversight "
+                        f"team {team.team_id} holds {held} cases, above the manager's oversight "
                         f"maximum of {hi}"
                     ),
                 )
@@ -162,7 +162,7 @@ def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
                     kind="oversight",
                     entities=(team.team_id,),
                     message=(
-                        f"team {team.team_id} holds {held} children, below the usual oversight "
+                        f"team {team.team_id} holds {held} cases, below the usual oversight "
                         f"range of {lo}-{hi}"
                     ),
                 )
@@ -237,8 +237,8 @@ def _fix(
     if cause == "oversight":
         top = inst.oversight_max[team]
         return (
-            f"{n} blocked by the manager's oversight maximum of {top} children "
-            f"(team holds {t.team_held[team]}): a second manager, a team split, or "
+            f"{n} blocked by the manager's oversight maximum of {top} cases "
+            f"(team holds {len(t.team_cases[team])}): a second manager, a team split, or "
             "allocation to another team would fix it"
         )
     if cause == "capacity":

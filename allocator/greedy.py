@@ -21,7 +21,7 @@ class _Room:
     load: list[float]
     category: list[dict[str, int]]
     arrivals: list[int]
-    team_held: dict[str, int]
+    team_cases: dict[str, set[str]]
     placed: dict[int, int | None] = field(default_factory=dict)
 
 
@@ -35,7 +35,7 @@ def greedy(inst: Instance) -> list[int | None]:
         load=[0.0] * len(inst.workers),
         category=[{} for _ in inst.workers],
         arrivals=[0] * len(inst.workers),
-        team_held=dict(inst.team_children_before),
+        team_cases={team: set() for team in inst.team_workers},
     )
     for ch in inst.children:
         w = assignment[ch.index]
@@ -44,6 +44,7 @@ def greedy(inst: Instance) -> list[int | None]:
             room.load[w] += ch.weight
             cat = ch.child.category
             room.category[w][cat] = room.category[w].get(cat, 0) + 1
+            room.team_cases[ch.child.team_id].add(ch.case)
 
     for block in _blocks(inst, assignment):
         anchors = _anchors(inst, block, assignment)
@@ -114,11 +115,12 @@ def _fits(inst: Instance, room: _Room, block: list[int], w: int) -> bool:
         return False
     team = inst.children[block[0]].child.team_id
     limit = inst.oversight_max.get(team)
-    new = sum(1 for c in block if inst.children[c].current is None)
+    cases = room.team_cases[team]
+    new = {inst.children[c].case for c in block} - cases
     return not (
         limit is not None
         and new
-        and room.team_held[team] + new > max(limit, inst.team_children_before[team])
+        and len(cases) + len(new) > max(limit, inst.team_cases_before[team])
     )
 
 
@@ -142,5 +144,4 @@ def _place(inst: Instance, room: _Room, assignment: list[int | None], c: int, w:
     room.load[w] += ch.weight
     room.category[w][ch.child.category] = room.category[w].get(ch.child.category, 0) + 1
     room.arrivals[w] += 1
-    if ch.current is None:
-        room.team_held[ch.child.team_id] += 1
+    room.team_cases[ch.child.team_id].add(ch.case)

@@ -94,6 +94,12 @@ class ChildInfo:
     def child_id(self) -> str:
         return self.child.child_id
 
+    @property
+    def case(self) -> str:
+        """The case this child belongs to: its sibling group, or itself (Merton counts
+        a manager's oversight in cases, and a family is one case)."""
+        return f"family {self.family}" if self.family is not None else f"child {self.child_id}"
+
 
 @dataclass
 class Instance:
@@ -109,7 +115,8 @@ class Instance:
     team_children: dict[str, list[int]]
     families: dict[str, list[int]]
     oversight_max: dict[str, int | None]
-    team_children_before: dict[str, int]
+    team_cases_before: dict[str, int]
+    """Cases (sibling groups count once) each team's workers hold before the batch."""
     weight_unit: float
     """One integer load unit in weight units: ``weight = units * weight_unit``."""
 
@@ -225,11 +232,11 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
         info.pacing_limit = policy.pacing.limit(info.children_before)
 
     team_children: dict[str, list[int]] = {t.team_id: [] for t in data.teams}
-    team_before = dict.fromkeys(team_children, 0)
+    cases_before: dict[str, set[str]] = {t.team_id: set() for t in data.teams}
     for ch in children:
         team_children[ch.child.team_id].append(ch.index)
         if ch.current is not None:
-            team_before[ch.child.team_id] += 1
+            cases_before[ch.child.team_id].add(ch.case)
 
     for ch in children:
         if ch.movable:
@@ -250,7 +257,7 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
         team_children=team_children,
         families=families,
         oversight_max={t.team_id: policy.span.oversight_max for t in data.teams},
-        team_children_before=team_before,
+        team_cases_before={team: len(cases) for team, cases in cases_before.items()},
         weight_unit=weight_unit(weights),
     )
 

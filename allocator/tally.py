@@ -18,7 +18,8 @@ class Tally:
     load: list[float]
     category: list[dict[str, int]]
     arrivals: list[int]
-    team_held: dict[str, int]
+    team_cases: dict[str, set[str]]
+    """Cases (a sibling group counts once) each team holds."""
 
     def utilisation(self, inst: Instance, w: int) -> float:
         cap = inst.workers[w].capacity
@@ -36,7 +37,7 @@ def tally(inst: Instance, assignment: list[int | None]) -> Tally:
         load=[0.0] * n,
         category=[{} for _ in range(n)],
         arrivals=[0] * n,
-        team_held=dict.fromkeys(inst.team_workers, 0),
+        team_cases={team: set() for team in inst.team_workers},
     )
     for ch in inst.children:
         w = assignment[ch.index]
@@ -48,7 +49,7 @@ def tally(inst: Instance, assignment: list[int | None]) -> Tally:
         t.category[w][cat] = t.category[w].get(cat, 0) + 1
         if ch.current != w:
             t.arrivals[w] += 1
-        t.team_held[ch.child.team_id] += 1
+        t.team_cases[ch.child.team_id].add(ch.case)
     t.load = [round(x, 4) for x in t.load]
     return t
 
@@ -94,14 +95,18 @@ def blocking_caps(inst: Instance, t: Tally, c: int, w: int) -> list[tuple[str, s
             blocked.append(("pacing", f"{wid} already takes {arrivals} new children this batch"))
     team = ch.child.team_id
     limit_t = inst.oversight_max.get(team)
-    if limit_t is not None and t.assignment[c] is None:
-        held_t = t.team_held[team]
-        if held_t + 1 > max(limit_t, inst.team_children_before[team]):
-            blocked.append(
-                (
-                    "oversight",
-                    f"team {team} holds {held_t} children, "
-                    f"the manager's oversight maximum is {limit_t}",
-                )
+    cases = t.team_cases[team]
+    if (
+        limit_t is not None
+        and t.assignment[c] is None
+        and ch.case not in cases
+        and len(cases) + 1 > max(limit_t, inst.team_cases_before[team])
+    ):
+        blocked.append(
+            (
+                "oversight",
+                f"team {team} holds {len(cases)} cases, "
+                f"the manager's oversight maximum is {limit_t}",
             )
+        )
     return blocked

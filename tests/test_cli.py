@@ -88,9 +88,18 @@ def data(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small example authority (default policy) where some children stay unallocated."""
+    """A small example authority (default policy) with 10 new referrals."""
     folder = tmp_path_factory.mktemp("authority") / "data"
     result = run("example", folder, "--policy", "default", "--fte", "12", "--new", "10")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def short_authority(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small example authority with more referrals (80) than its caps have room for."""
+    folder = tmp_path_factory.mktemp("short") / "data"
+    result = run("example", folder, "--policy", "default", "--fte", "12", "--new", "80")
     assert result.exit_code == 0, result.output
     return folder
 
@@ -196,14 +205,15 @@ def test_allocate_exits_0_with_children_unallocated(tmp_path):
     assert row["reason"].startswith("Unallocated: ")
 
 
-def test_allocate_example_authority_with_shortfall_exits_0(authority, tmp_path):
+def test_allocate_example_authority_with_shortfall_exits_0(short_authority, tmp_path):
     """A realistic batch where capacity runs short still exits 0 and reports the shortfall."""
     out = tmp_path / "out"
-    result = allocate(authority, out, "--quiet")
+    result = allocate(short_authority, out, "--quiet")
     assert result.exit_code == 0, result.output
     s = summary(out)
     assert s["children_allocated"] > 0 and s["children_unallocated"] > 0
-    assert s["children_allocated"] + s["children_unallocated"] == 10
+    assert s["children_allocated"] + s["children_unallocated"] == 80
+    assert s["findings"]["unallocated"] >= 1
 
 
 def test_allocate_with_bad_data_writes_nothing(tmp_path):

@@ -70,8 +70,12 @@ def add_pacing(model: cp_model.CpModel, inst: Instance, comp: Component, v: Vari
 
 
 def add_oversight(model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables) -> None:
-    """``held_t <= max(oversight_max, held_before_t)`` for the children of each team ``t``
-    (a manager oversees at most 50-100 children, Merton 002 s.3.2)."""
+    """``cases_t <= max(oversight_max, cases_before_t)`` for each team ``t``, counting a
+    sibling group as one case (a manager oversees 50-100 cases, Merton 002 s.3.2).
+
+    ``cases_t = |kept cases| + sum_k held[k]`` over the other cases ``k`` of moving
+    children, with ``held[k] >= sum_w assign[c, w]`` for each child ``c`` of ``k``.
+    """
     for team in comp.teams:
         limit = inst.oversight_max.get(team)
         if limit is None:
@@ -79,10 +83,23 @@ def add_oversight(model: cp_model.CpModel, inst: Instance, comp: Component, v: V
         moving = [c for c in comp.children if inst.children[c].child.team_id == team]
         if not moving:
             continue
-        stays = sum(
-            1
+        kept = {
+            inst.children[c].case
             for c in inst.team_children[team]
-            if inst.children[c].current is not None and c not in set(moving)
-        )
-        terms = [v.assign[c, w] for c in moving for w in inst.children[c].candidates]
-        model.add(sum(terms) <= max(limit, inst.team_children_before[team]) - stays)
+            if inst.children[c].current is not None and not inst.children[c].movable
+        }
+        by_case: dict[str, list[int]] = {}
+        for c in moving:
+            if inst.children[c].case not in kept:
+                by_case.setdefault(inst.children[c].case, []).append(c)
+        terms = []
+        for case, members in by_case.items():
+            placed = [sum(v.assign[c, w] for w in inst.children[c].candidates) for c in members]
+            if len(members) == 1:
+                terms.append(placed[0])
+                continue
+            held = model.new_bool_var(f"case_held[{team},{case}]")
+            for p in placed:
+                model.add(p <= held)
+            terms.append(held)
+        model.add(sum(terms) <= max(limit, inst.team_cases_before[team]) - len(kept))
