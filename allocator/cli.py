@@ -221,6 +221,13 @@ def _solve_options(func: Any) -> Any:
                 help="Deterministic work limit per sub-problem (reproducible) "
                 "[default: the time limit].",
             ),
+            click.option(
+                "--gap-limit",
+                default=1e-4,
+                show_default=True,
+                help="Stop balancing within this relative gap of the bound; such a result "
+                "is reported 'feasible' with its gap. 0 insists on proven optimality.",
+            ),
             click.option("--seed", default=0, show_default=True, help="Solver random seed."),
             click.option(
                 "--as-of",

@@ -40,14 +40,23 @@ from measure import MARK  # noqa: E402
 
 AUTHORITY = {"case_holding_fte": 140.5, "new_referrals": 250, "caseload_per_fte": 16.1}
 SYNTHETIC: list[tuple[str, dict[str, Any], str]] = [
-    ("team", {"case_holding_fte": 8, "new_referrals": 30}, "allocate"),
+    # A team of about 8 workers (6.5 FTE with part-timers) with room for its batch.
+    ("team", {"case_holding_fte": 6.5, "caseload_per_fte": 12, "new_referrals": 30}, "allocate"),
+    ("team-proof", {"case_holding_fte": 6.5, "caseload_per_fte": 12, "new_referrals": 30},
+     "allocate"),
     ("service", {"case_holding_fte": 40, "new_referrals": 100}, "allocate"),
     ("authority", AUTHORITY, "allocate"),
     ("ten-authorities", {**AUTHORITY, "authorities": 10}, "allocate"),
     ("authority-rebalance", AUTHORITY, "rebalance"),
+    ("authority-rebalance-1pct", AUTHORITY, "rebalance"),
     ("authority-release", AUTHORITY, "release"),
 ]
 """Synthetic instances: name, ``generate_authority`` arguments (policy ``barnet``), mode."""
+SOLVE_OPTIONS = {
+    "team-proof": {"gap_limit": 0.0},
+    "authority-rebalance-1pct": {"gap_limit": 0.01},
+}
+"""Options beyond the defaults (gap limit 0.01%): insisting on proof, or stopping at 1%."""
 QUICK = ("pathological", "bench2/instance9", "team", "service")
 MAX_MOVES = 100
 
@@ -72,7 +81,7 @@ def specs(args: argparse.Namespace) -> list[dict[str, Any]]:
             out.append({"kind": "naive", "name": name, "path": str(path), **common})
     for name, generate, mode in SYNTHETIC:
         out.append({"kind": "synthetic", "name": name, "generate": generate, "mode": mode,
-                    "policy": "barnet", **common})
+                    "policy": "barnet", **common, **SOLVE_OPTIONS.get(name, {})})
     patterns = list(QUICK) if args.quick else args.only
     if patterns:
         out = [s for s in out if any(fnmatch(s["name"], p) for p in patterns)]
@@ -424,8 +433,41 @@ DEFINITIONS = """\
 """
 
 
+CLI_TEXT = (
+    "`caseload allocate TEAM --policy barnet --out OUT` on the `team` instance's data, "
+    "start-up, reading, solving and writing included: median {median:.2f} s over {runs} runs "
+    "(min {low:.2f} s, max {high:.2f} s); every run {status}."
+)
+
+
+def cli_team(runs: int) -> dict[str, Any]:
+    """Wall time of the whole ``caseload allocate`` command on the team instance."""
+    import tempfile
+
+    from allocator.example import generate_authority
+    from allocator.io import write_data
+    from models import load_policy
+
+    _, kwargs, _ = next(s for s in SYNTHETIC if s[0] == "team")
+    data = generate_authority(load_policy("barnet"), **kwargs)
+    times, statuses = [], set()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_data(data, Path(tmp) / "data")
+        for i in range(runs):
+            out = Path(tmp) / f"out{i}"
+            cmd = ["caseload", "allocate", str(Path(tmp) / "data"), "--policy", "barnet",
+                   "--out", str(out), "--as-of", "2026-11-23", "--quiet"]
+            started = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            times.append(time.perf_counter() - started)
+            statuses.add(json.loads((out / "summary.json").read_text())["status"])
+    return {"median": statistics.median(times), "low": min(times), "high": max(times),
+            "runs": runs, "status": " and ".join(sorted(statuses))}
+
+
 def render(args: argparse.Namespace, results: list[tuple[dict, dict]],
-           pairs: list[tuple[str, dict, dict]], picture: Path | None, out: Path | None) -> str:
+           pairs: list[tuple[str, dict, dict]], picture: Path | None, out: Path | None,
+           cli: dict[str, Any] | None = None) -> str:
     command = shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]])
     parts = [
         "# Benchmarks",
@@ -447,6 +489,8 @@ def render(args: argparse.Namespace, results: list[tuple[dict, dict]],
     if picture is not None:
         rel = os.path.relpath(picture, out.parent) if out is not None else str(picture)
         parts += ["## Time against size", "", f"![time against children]({rel})", ""]
+    if cli is not None:
+        parts += ["## The team batch from the command line", "", CLI_TEXT.format(**cli), ""]
     found = anomalies(results, pairs, args.time_limit)
     parts += ["## Anomalies and notes", ""] + ([f"- {a}" for a in found] or ["- none"]) + [""]
     parts += ["## Definitions", "", DEFINITIONS]
@@ -512,7 +556,11 @@ def main(argv: list[str] | None = None) -> int:
         target = out.with_suffix(".png")
         if plot(results, target):
             picture = target
-    text = render(args, results, pairs, picture, out)
+    cli = None
+    if any(s["name"] == "team" for s, _ in results):
+        cli = cli_team(max(5, args.repeat))
+        print(CLI_TEXT.format(**cli), file=sys.stderr)
+    text = render(args, results, pairs, picture, out, cli)
     print(text)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ def test_npap_reaches_best_known_objective_with_proof(name: str, path: Path) -> 
     """Each instance is solved to its published best objective and proven optimal."""
     data, policy = read_npap(path)
     as_of = date(2026, 1, 1)
-    result = allocate(data, policy, Options(as_of=as_of, time_limit=120))
+    result = allocate(data, policy, Options(as_of=as_of, time_limit=120, gap_limit=0.0))
     assert result.status.value == "optimal"
     assert result.objective == NPAP_BEST_KNOWN[name]
     assert result.best_bound == NPAP_BEST_KNOWN[name]

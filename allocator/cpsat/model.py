@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from allocator.bounds import integer_balance, water_filling
+from allocator.bounds import integer_water_filling
 from allocator.cpsat import objective as obj
 from allocator.cpsat.constraints import CONSTRAINTS, add_symmetry_breaking, add_together_discount
 from allocator.cpsat.constraints.siblings import fixed_siblings_on
-from allocator.cpsat.constraints.symmetry import group_children
+from allocator.cpsat.constraints.symmetry import add_child_symmetry, group_children
 from allocator.cpsat.variables import Component, Variables
 from allocator.instance import Instance, effective_weights
 
@@ -201,6 +201,18 @@ def ordered_for_symmetry(
     return {c: relabel.get(w, w) if w is not None else None for c, w in hint.items()}
 
 
+def ordered_children(
+    inst: Instance, groups: list[list[int]], hint: dict[int, int | None]
+) -> dict[int, int | None]:
+    """Swap interchangeable children in ``hint`` so their workers' ranks are ascending."""
+    out = dict(hint)
+    for group in groups:
+        ranks = {w: k for k, w in enumerate(inst.children[group[0]].candidates)}
+        workers = sorted((out[c] for c in group), key=lambda w: ranks[w])  # type: ignore[index]
+        out.update(zip(group, workers, strict=True))
+    return out
+
+
 def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
     """A valid lower bound on the balance objective once every child must be placed.
 
@@ -226,17 +238,13 @@ def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
                 units -= inst.units(ch.weight) - inst.units(ch.weight_together)
             smallest.append(units)
         total += min(smallest, default=0)
-    if len(set(coefs)) == 1:
-        bound = integer_balance(total, floors)
-        return None if bound < 0 else bound * coefs[0]
-    return math.ceil(
-        water_filling(total, [float(f) for f in floors], [float(a) for a in coefs]) - 1e-6
-    )
+    return integer_water_filling(total, floors, coefs)
 
 
-def _solver(inst: Instance, work: float, seconds: float) -> cp_model.CpSolver:
+def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
+    p.relative_gap_limit = gap
     p.random_seed = inst.options.seed
     p.num_workers = max(1, inst.options.threads)
     p.max_deterministic_time = max(0.01, work)
@@ -300,19 +308,22 @@ def solve_component(
             model.add(expr <= incumbent)
             result.stages.append(StageResult(name, "fixed", incumbent, None, 0.0, 0.0))
             continue
-        if name == "balance":
-            floor = (
-                _balance_floor(built, inst, comp)
-                if all(current.get(c) is not None for c in comp.children)
-                else None
-            )
+        if name == "balance" and all(current.get(c) is not None for c in comp.children):
+            # Everyone is placed from here on: a floor on the objective, and children
+            # nobody can tell apart may be ordered (hint relabelled to match).
+            floor = _balance_floor(built, inst, comp)
             if floor is not None:
                 model.add(expr >= floor)
+            if opts.symmetry:
+                groups = add_child_symmetry(model, inst, comp, v, built.groups)
+                current = ordered_children(inst, groups, current)
+                hints = set_hint(built, inst, comp, current)
         model.minimize(expr)
         if not inst.options.hint:
             model.clear_hints()
         share = STAGE_SHARE[name]
-        solver = _solver(inst, budget * share, (deadline - time.monotonic()) * share)
+        gap = opts.gap_limit if name in ("balance", "preferences") else 0.0
+        solver = _solver(inst, budget * share, (deadline - time.monotonic()) * share, gap)
         started = time.perf_counter()
         status = solver.solve(model)
         seconds = time.perf_counter() - started
@@ -322,8 +333,11 @@ def solve_component(
             result.status = "error"
             break
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        proven = status == cp_model.OPTIMAL
-        if not proven and det < 0.99 * budget * share:
+        # CP-SAT says OPTIMAL when it stops at the gap limit; proven means bound = value.
+        proven = status == cp_model.OPTIMAL and (
+            gap == 0.0 or solver.best_objective_bound >= solver.objective_value - 0.5
+        )
+        if not proven and status != cp_model.OPTIMAL and det < 0.99 * budget * share:
             result.wall_limited = True  # stopped by the clock, not by the work limit
         value = round(solver.objective_value) if found else incumbent
         bound = solver.best_objective_bound if found else None

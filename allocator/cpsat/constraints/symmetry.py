@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
@@ -76,4 +78,49 @@ def add_symmetry_breaking(
         for k, c in enumerate(group_children(inst, v, group)):
             for w in group[k + 1 :]:
                 model.add(v.assign[c, w] == 0)
+    return groups
+
+
+def interchangeable_children(
+    inst: Instance, comp: Component, v: Variables, worker_groups: list[list[int]]
+) -> list[list[int]]:
+    """Groups of new children no rule or preference can tell apart once all are placed:
+    same weight, category, candidates and locality, no sibling and no previous worker.
+
+    Children that may go to interchangeable workers are left out, so this never
+    meets the worker symmetry breaking (two orderings at once could exclude every
+    optimum).
+    """
+    grouped = {w for g in worker_groups for w in g}
+    groups: dict[tuple, list[int]] = {}
+    for c in comp.children:
+        ch = inst.children[c]
+        if ch.current is not None or ch.family is not None or ch.child.previous_worker_id:
+            continue
+        if grouped.intersection(ch.candidates):
+            continue
+        key = (ch.weight, ch.child.category, tuple(ch.candidates), ch.child.locality)
+        groups.setdefault(key, []).append(c)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def add_child_symmetry(
+    model: cp_model.CpModel,
+    inst: Instance,
+    comp: Component,
+    v: Variables,
+    worker_groups: list[list[int]],
+) -> list[list[int]]:
+    """``position(c_i) <= position(c_{i+1})`` within each group of interchangeable children,
+    where ``position(c) = sum_w rank(w) assign[c, w]``.
+
+    Valid only once every child must be placed (stage 1 left nobody waiting):
+    swapping two such children then changes nothing any rule or objective sees.
+    """
+    groups = interchangeable_children(inst, comp, v, worker_groups)
+    for group in groups:
+        ranks = {w: k for k, w in enumerate(inst.children[group[0]].candidates)}
+        position = [sum(ranks[w] * v.assign[c, w] for w in ranks) for c in group]
+        for a, b in itertools.pairwise(position):
+            model.add(a <= b)
     return groups
