@@ -232,6 +232,8 @@ def prepare(data: ProblemData, policy: Policy, options: Options) -> Instance:
         if c.family_id is not None:
             families.setdefault(c.family_id, []).append(i)
     families = {f: members for f, members in families.items() if len(members) > 1}
+    if options.rebalance and policy.siblings is SiblingMode.ALWAYS:
+        _anchor_families(children, families, workers)
 
     _before(workers, children)
     for info in workers:
@@ -375,6 +377,18 @@ def _ruled_out(
 def waiting(ch: ChildInfo, workers: list[WorkerInfo]) -> bool:
     """A child with no worker, or whose worker is being released: it may end unallocated."""
     return ch.current is None or workers[ch.current].released
+
+
+def _anchor_families(
+    children: list[ChildInfo], families: dict[str, list[int]], workers: list[WorkerInfo]
+) -> None:
+    """Rebalancing under ``always``: a held child whose family has a waiting sibling
+    stays put, since the waiting sibling must join it."""
+    for members in families.values():
+        if any(waiting(children[i], workers) for i in members):
+            for i in members:
+                if not waiting(children[i], workers):
+                    children[i].movable = False
 
 
 def _always_together(

@@ -254,7 +254,7 @@ def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp
     return solver
 
 
-STAGE_SHARE = {"unallocated": 0.2, "splits": 0.2, "balance": 0.8, "preferences": 1.0}
+STAGE_SHARE = {"unallocated": 0.2, "splits": 0.2, "balance": 0.8, "preferences": 0.3}
 """Largest share of the remaining time budget each stage may use."""
 
 
