@@ -51,58 +51,42 @@ def candidates_for(inst: Instance, t: Tally, c: int) -> list[Candidate]:
     """Every worker of the child's team: chosen, eligible (with the cost of choosing
     them instead), or ruled out (with the rule)."""
     ch = inst.children[c]
-    chosen = t.assignment[c]
     rows = []
     for w in inst.team_workers[ch.child.team_id]:
-        wid = inst.workers[w].worker_id
-        if w == chosen:
+        verdict = _verdict(inst, t, c, w)
+        if verdict is not None:
             rows.append(
                 Candidate(
                     child_id=ch.child_id,
-                    worker_id=wid,
-                    verdict="chosen",
-                    rule="",
-                    detail=_why_chosen(inst, t, c, w),
+                    worker_id=inst.workers[w].worker_id,
+                    verdict=verdict[0],
+                    rule=verdict[1],
+                    detail=verdict[2],
                 )
             )
-        elif w in ch.ruled_out:
-            rule, detail = ch.ruled_out[w]
-            rows.append(
-                Candidate(
-                    child_id=ch.child_id,
-                    worker_id=wid,
-                    verdict="ruled_out",
-                    rule=rule,
-                    detail=detail,
-                )
-            )
-        elif w in ch.candidates:
-            blocked = blocking_caps(inst, t, c, w)
-            if blocked:
-                rule, detail = blocked[0]
-                rows.append(
-                    Candidate(
-                        child_id=ch.child_id,
-                        worker_id=wid,
-                        verdict="ruled_out",
-                        rule=rule,
-                        detail=f"no room after this batch: {detail}",
-                    )
-                )
-            else:
-                delta = move_delta(inst, t, c, w)
-                after = standing(inst, w, t.count[w] + 1, round(t.load[w] + ch.weight, 4))
-                rows.append(
-                    Candidate(
-                        child_id=ch.child_id,
-                        worker_id=wid,
-                        verdict="eligible",
-                        rule="balance",
-                        detail=f"had room; would leave {after}, and change the balance "
-                        f"objective by {delta:+.2f}",
-                    )
-                )
     return rows
+
+
+def _verdict(inst: Instance, t: Tally, c: int, w: int) -> tuple[str, str, str] | None:
+    """``(verdict, rule, detail)`` for worker ``w`` of child ``c``'s team."""
+    ch = inst.children[c]
+    if w == t.assignment[c]:
+        return "chosen", "", _why_chosen(inst, t, c, w)
+    if w in ch.ruled_out:
+        return "ruled_out", *ch.ruled_out[w]
+    if w not in ch.candidates:
+        return None
+    blocked = blocking_caps(inst, t, c, w)
+    if blocked:
+        rule, detail = blocked[0]
+        return "ruled_out", rule, f"no room after this batch: {detail}"
+    delta = move_delta(inst, t, c, w)
+    after = standing(inst, w, t.count[w] + 1, round(t.load[w] + ch.weight, 4))
+    return (
+        "eligible",
+        "balance",
+        f"had room; would leave {after}, and change the balance objective by {delta:+.2f}",
+    )
 
 
 def _why_chosen(inst: Instance, t: Tally, c: int, w: int) -> str:

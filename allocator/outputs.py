@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from allocator.instance import Options
-from allocator.io import atomic_folder, write_csv, write_json
+from allocator.io import OUTPUT_FILES, atomic_folder, write_csv, write_json
 from models import AllocationResult, Policy, ProblemData
-
-OUTPUT_FILES = ("allocations.csv", "workers.csv", "summary.json", "candidates.csv", "findings.csv")
 
 ALLOCATION_COLUMNS = [
     "child_id",
