@@ -209,16 +209,24 @@ def check(
 
     if policy.siblings is SiblingMode.ALWAYS:
         # Waiting siblings share one worker, and it holds the family already if anyone does.
+        # Waiting siblings are placed all together or not at all.
         placed: dict[str, set[str]] = defaultdict(set)
         anchors: dict[str, set[str]] = defaultdict(set)
+        left: set[str] = set()
         for c in data.children:
             now, was = after[c.child_id], before[c.child_id]
-            if c.family_id is None or now is None:
+            if c.family_id is None:
                 continue
-            if was is None or was in released:
+            waited = was is None or was in released
+            if now is None:
+                if waited:
+                    left.add(c.family_id)
+            elif waited:
                 placed[c.family_id].add(now)
             else:
                 anchors[c.family_id].add(now)
+        for family in sorted(left & set(placed)):
+            bad("siblings_always", (family,), f"family {family} is placed in part only")
         for family, held in placed.items():
             if len(held) > 1 or (anchors[family] and not held <= anchors[family]):
                 bad(

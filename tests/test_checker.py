@@ -246,3 +246,16 @@ def test_checker_catches_a_new_sibling_parted_from_its_held_sibling_under_always
     assert result.allocations[1].worker_id == "W1"
     broken = reassign(result, data, {"S2": "W2"})
     assert "siblings_always" in rules(data, policy, broken)
+
+
+def test_checker_catches_a_family_placed_in_part_under_always():
+    """siblings='always': one new sibling placed while the other waits is a split."""
+    policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
+    data = problem(workers=[worker("W1")],
+                   children=[child("S1", family_id="F", weight=1),
+                             child("S2", family_id="F", weight=1)])
+    result = solve_and_check(data, policy)
+    # W1 has room for both, so the model places the family together.
+    assert [a.worker_id for a in result.allocations] == ["W1", "W1"]
+    broken = reassign(result, data, {"S2": None})
+    assert "siblings_always" in rules(data, policy, broken)

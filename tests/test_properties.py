@@ -185,11 +185,7 @@ def test_random_problems_give_checked_proposals(data, policy, pick):
     assert result.children_unallocated <= result.stats["greedy_unallocated"]
 
     holders = [w.worker_id for w in data.workers if w.role.carries_cases]
-    # KNOWN BUG (test_rules.py::test_rebalance_with_siblings_always_keeps_a_new_sibling_
-    # with_the_family): rebalancing under 'always' can leave a new sibling alone, so
-    # those inputs are released instead. Drop this condition once that test passes.
-    always = policy.siblings is SiblingMode.ALWAYS
-    if holders and (pick.random() < 0.5 or always):
+    if holders and pick.random() < 0.5:
         gone = pick.choice(holders)
         released = solve_and_check(data, policy, time_limit=5, release=(gone,))
         assert_sound(data, released)

@@ -698,11 +698,6 @@ def test_rebalance_with_siblings_always_and_a_full_worker():
     assert placed(result) == {"S1": "W1", "S2": "W2"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: siblings='always' + rebalance places a new sibling with the worker holding "
-    "a sibling, then moves that sibling away, leaving the new child alone",
-)
 def test_rebalance_with_siblings_always_keeps_a_new_sibling_with_the_family():
     """siblings='always' plus rebalance: a new sibling ends with one of its siblings."""
     policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
