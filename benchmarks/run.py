@@ -157,11 +157,15 @@ def children(n: int) -> str:
 
 
 def proof(r: dict[str, Any]) -> str:
-    """Time to proof: the final time when optimal, else the gap left at the limit."""
+    """Time to proof: the final time when optimal, else the gap left and what stopped it
+    (the time limit, or the gap limit the run was given)."""
     if r.get("status") == "optimal":
         return secs(r["final_seconds"])
     gap = r.get("gap")
-    return f"gap {100 * gap:.2f}% at limit" if gap is not None else "no proof"
+    if gap is None:
+        return "no proof"
+    stopped = "time limit" if r.get("stats", {}).get("wall_limited") else "gap limit"
+    return f"gap {100 * gap:.3f}% ({stopped})"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

@@ -219,26 +219,48 @@ def _balance_floor(built: Built, inst: Instance, comp: Component) -> int | None:
     Loads are at least their domain's lower end (kept children, every possible
     sibling discount taken) and together at least the smallest total load the
     placed children can make; the balance objective only grows with the total.
+    When every child's workers lie in one team (always, but for a child held
+    outside its team), the bound is taken team by team and summed, which is
+    much tighter for a rebalancing model that spans the authority.
     """
     v = built.v
     if not v.load:
         return None
-    floors = [v.load_offset[w] for w in v.load]
-    coefs = [built.scale.coef[w] for w in v.load]
-    total = sum(floors)
+    team_of = {w: inst.workers[w].team_id for w in v.load}
+    floors = {w: v.load_offset[w] for w in v.load}
+    extra: dict[str, int] = dict.fromkeys(team_of.values(), 0)
+    pooled = False
     for c in comp.children:
         ch = inst.children[c]
-        smallest = []
+        smallest, teams = [], set()
         for w in ch.candidates:
             if w not in v.load:
                 smallest.append(0)  # it may stay with a worker outside the objective
                 continue
+            teams.add(team_of[w])
             units = inst.units(_kept_weight(inst, comp, c, w))
             if (c, w) in v.together:
                 units -= inst.units(ch.weight) - inst.units(ch.weight_together)
             smallest.append(units)
-        total += min(smallest, default=0)
-    return integer_water_filling(total, floors, coefs)
+        if len(teams) > 1:
+            pooled = True
+        if teams:
+            extra[min(teams)] += min(smallest, default=0)
+    groups: dict[str, list[int]] = {}
+    for w, team in team_of.items():
+        groups.setdefault("all" if pooled else team, []).append(w)
+    total_bound = 0
+    for key, workers in groups.items():
+        total = sum(floors[w] for w in workers) + (
+            sum(extra.values()) if pooled else extra[key]
+        )
+        bound = integer_water_filling(
+            total, [floors[w] for w in workers], [built.scale.coef[w] for w in workers]
+        )
+        if bound is None:
+            return None
+        total_bound += bound
+    return total_bound
 
 
 def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:
