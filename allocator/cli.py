@@ -174,7 +174,7 @@ def human_summary(s: dict[str, Any], result: Any, out: Path) -> str:
     lines.append(f"sibling groups split    {s['sibling_groups_split']}")
     gap = s["gap"]
     lines.append(
-        f"solver                  {s['status']}, gap {100 * (gap or 0):.2f}%, "
+        f"solver                  {s['status']}, gap {100 * (gap or 0):.3f}%, "
         f"{s['solve_seconds']:.1f} s"
     )
     more = s["model"].get("greedy_unallocated", 0) - s["children_unallocated"]

@@ -223,7 +223,7 @@ def shortfalls(inst: Instance, t: Tally) -> list[Finding]:
                 kind="unallocated",
                 entities=(team.team_id,),
                 message=(
-                    f"team {team.team_id}: {len(left)} children unallocated; " + "; ".join(fixes)
+                    f"team {team.team_id}: {_children(len(left))} unallocated; " + "; ".join(fixes)
                 ),
             )
         )
@@ -259,6 +259,10 @@ def _fix(
     if cause == "siblings":
         return f"{n} in sibling groups no worker can take whole (policy 'always')"
     return f"{n} left by priority or the time limit"
+
+
+def _children(n: int) -> str:
+    return f"{n} child" if n == 1 else f"{n} children"
 
 
 def fairness(inst: Instance, t: Tally) -> list[TeamFairness]:
