@@ -2,8 +2,9 @@
 
 Water-filling: with the total load ``T`` fixed and each load at least what the
 worker keeps, the continuous optimum raises the lowest utilisations to a common
-level. For equal capacities the same idea on integers gives the exact integer
-balance bound, ``(n - r) q**2 + r (q + 1)**2`` generalised to lower bounds.
+level. On integers the same idea gives the exact integer bound, the
+``(n - r) q**2 + r (q + 1)**2`` of equal loads generalised to lower bounds and
+unequal capacities.
 """
 
 from __future__ import annotations
@@ -37,37 +38,6 @@ def water_filling(total: float, floors: list[float], coefs: list[float]) -> floa
             hi = mid
     loads = [max(f, hi / (2 * a)) for f, a in zip(floors, coefs, strict=True)]
     return sum(a * x * x for a, x in zip(coefs, loads, strict=True))
-
-
-def integer_balance(total: int, floors: list[int], caps: list[int] | None = None) -> int:
-    """Min of ``sum L_w**2`` over integers with ``sum L_w = total`` and ``floor_w <= L_w <= cap_w``.
-
-    Returns ``-1`` when ``total`` cannot be reached within the caps.
-    """
-    n = len(floors)
-    caps = caps if caps is not None else [max(total, f) for f in floors]
-    if sum(floors) > total or sum(caps) < total:
-        return -1
-
-    def filled(level: int) -> int:
-        return sum(min(c, max(f, level)) for f, c in zip(floors, caps, strict=True))
-
-    lo, hi = min(floors), max(caps)
-    while lo < hi:  # largest level with filled(level) <= total
-        mid = (lo + hi + 1) // 2
-        if filled(mid) <= total:
-            lo = mid
-        else:
-            hi = mid - 1
-    loads = [min(c, max(f, lo)) for f, c in zip(floors, caps, strict=True)]
-    rest = total - sum(loads)
-    for i in range(n):
-        if rest == 0:
-            break
-        if loads[i] == lo and loads[i] < caps[i]:
-            loads[i] += 1
-            rest -= 1
-    return sum(x * x for x in loads)
 
 
 def integer_water_filling(total: int, floors: list[int], coefs: list[int]) -> int | None:

@@ -152,8 +152,9 @@ def generate_authority(
 
     Examples
     --------
-    >>> data = generate_authority(load_policy("default"))  # doctest: +SKIP
-    >>> sum(c.worker_id is None for c in data.children)  # doctest: +SKIP
+    >>> from models import load_policy
+    >>> data = generate_authority(load_policy("default"))
+    >>> sum(c.worker_id is None for c in data.children)
     250
     """
     if case_holding_fte <= 0 or caseload_per_fte < 0:

@@ -156,8 +156,3 @@ def write_outputs(out: Path, result: AllocationResult, summary_data: dict[str, A
             FINDING_COLUMNS,
             ({**f.model_dump(), "entities": ";".join(f.entities)} for f in result.findings),
         )
-
-
-def read_summary(out: Path) -> dict[str, Any]:
-    """Read ``summary.json`` back (used by ``caseload explain``)."""
-    return json.loads((out / "summary.json").read_text("utf-8"))

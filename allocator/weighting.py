@@ -40,9 +40,6 @@ def priority_tier(child: Child, policy: Policy) -> int:
     return 0
 
 
-TIER_NAMES = {2: "statutory", 1: "risk flag", 0: "other"}
-
-
 def days_waiting(child: Child, as_of: date) -> int:
     """Whole days since referral (0 when not given or in the future)."""
     if child.referred_on is None:

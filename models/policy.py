@@ -191,7 +191,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
     Examples
     --------
-    >>> load_policy("barnet").services["children_in_care"].max_children_per_fte
+    >>> load_policy("barnet").services["children_in_care"].target_children_per_fte
     16.0
     """
     text: str

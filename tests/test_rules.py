@@ -22,7 +22,7 @@ from conftest import (
     worker,
 )
 
-from allocator.bounds import integer_balance, water_filling
+from allocator.bounds import integer_water_filling, water_filling
 from allocator.instance import Options, prepare
 from models import (
     ChildStatus,
@@ -750,18 +750,18 @@ def test_same_input_same_proposal():
 
 
 @pytest.mark.parametrize(
-    ("total", "floors", "caps", "expected"),
+    ("total", "floors", "coefs", "expected"),
     [
-        (7, [0, 0], None, 25),  # 3 + 4: 9 + 16
-        (10, [6, 0, 0], None, 44),  # 6 kept, the rest 2 + 2: 36 + 4 + 4
-        (10, [0, 0], [3, 10], 58),  # 3 at its cap, 7 on the other: 9 + 49
-        (10, [0, 0], [3, 3], -1),  # 10 does not fit within caps of 3 + 3
-        (4, [3, 3], None, -1),  # the floors already exceed the total
+        (7, [0, 0], [1, 1], 25),  # 3 + 4: 9 + 16
+        (10, [6, 0, 0], [1, 1, 1], 44),  # 6 kept, the rest 2 + 2: 36 + 4 + 4
+        (6, [0, 0], [2, 1], 24),  # 2 on the double-weighted load, 4 on the other: 8 + 16
+        (6, [5, 0], [1, 1], 26),  # 5 kept, 1 on the other: 25 + 1
+        (4, [3, 3], [1, 1], None),  # the floors already exceed the total
     ],
 )
-def test_integer_balance(total, floors, caps, expected):
-    """integer_balance: least sum of squares of integer loads adding up to total."""
-    assert integer_balance(total, floors, caps) == expected
+def test_integer_water_filling(total, floors, coefs, expected):
+    """integer_water_filling: least sum a_w L_w**2 of integer loads adding up to total."""
+    assert integer_water_filling(total, floors, coefs) == expected
 
 
 @pytest.mark.parametrize(
