@@ -45,19 +45,30 @@ def allocate(
     baseline = greedy(inst)
     start = baseline
     if options.rebalance:
-        # Place the new referrals team by team first (fast, exact); the coupled
-        # rebalancing model then starts from that proposal with no moves.
-        fixed = allocate(data, policy, replace(options, rebalance=False, max_moves=0))
-        by_id = inst.worker_index
-        start = [by_id[a.worker_id] if a.worker_id is not None else None for a in fixed.allocations]
+        # Place the new referrals team by team first (fast, exact), then make the
+        # best single moves; the coupled rebalancing model starts from there.
+        by_team = prepare(data, policy, replace(options, rebalance=False, max_moves=0))
+        start, _, _ = _solve(by_team, baseline, started, deadline, None)
         start = improve_by_moves(inst, start, options.max_moves)
+    final, comps, solutions = _solve(inst, start, started, deadline, progress)
+    return build_result(inst, final, baseline, comps, solutions, time.perf_counter() - started)
+
+
+def _solve(
+    inst: Instance,
+    start: list[int | None],
+    started: float,
+    deadline: float,
+    progress: Progress | None,
+) -> tuple[list[int | None], list[Component], list[ComponentSolution]]:
+    """Solve every component from ``start``; the final assignment of every child."""
     comps = components(inst)
     solutions = _solve_all(inst, comps, start, started, deadline, progress)
     final = list(start)
     for sol in solutions:
         for c, w in sol.assignment.items():
             final[c] = w
-    return build_result(inst, final, baseline, comps, solutions, time.perf_counter() - started)
+    return final, comps, solutions
 
 
 def _hint(comp: Component, baseline: list[int | None]) -> dict[int, int | None]:
