@@ -7,22 +7,9 @@ worker who already holds a sibling. Existing allocations are left as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from allocator.instance import Instance
+from allocator.room import Room, fits, place, room_for
 from models import SiblingMode
-
-
-@dataclass
-class _Room:
-    """Running totals a cap is checked against."""
-
-    count: list[int]
-    load: list[float]
-    category: list[dict[str, int]]
-    arrivals: list[int]
-    team_cases: dict[str, set[str]]
-    placed: dict[int, int | None] = field(default_factory=dict)
 
 
 def greedy(inst: Instance) -> list[int | None]:
@@ -30,38 +17,24 @@ def greedy(inst: Instance) -> list[int | None]:
     assignment: list[int | None] = [
         None if ch.movable and not _stays(inst, ch.index) else ch.current for ch in inst.children
     ]
-    room = _Room(
-        count=[0] * len(inst.workers),
-        load=[0.0] * len(inst.workers),
-        category=[{} for _ in inst.workers],
-        arrivals=[0] * len(inst.workers),
-        team_cases={team: set() for team in inst.team_workers},
-    )
-    for ch in inst.children:
-        w = assignment[ch.index]
-        if w is not None:
-            room.count[w] += 1
-            room.load[w] += ch.weight
-            cat = ch.child.category
-            room.category[w][cat] = room.category[w].get(cat, 0) + 1
-            room.team_cases[ch.child.team_id].add(ch.case)
+    room = room_for(inst, assignment)
 
     for block in _blocks(inst, assignment):
         anchors = _anchors(inst, block, assignment)
         common = set(inst.children[block[0]].candidates)
         for c in block[1:]:
             common &= set(inst.children[c].candidates)
-        target = _best(inst, room, block, [w for w in anchors if w in common]) or _best(
-            inst, room, block, sorted(common)
-        )
+        target = _best(inst, room, block, [w for w in anchors if w in common])
+        if target is None:  # (worker 0 is a real anchor: no `or` here)
+            target = _best(inst, room, block, sorted(common))
         if target is not None:
             for c in block:
-                _place(inst, room, assignment, c, target)
+                place(inst, room, assignment, c, target)
         elif len(block) > 1 and inst.policy.siblings is SiblingMode.TOGETHER_WHERE_POSSIBLE:
             for c in sorted(block, key=lambda c: (-inst.children[c].weight, c)):
                 w = _best(inst, room, [c], inst.children[c].candidates)
                 if w is not None:
-                    _place(inst, room, assignment, c, w)
+                    place(inst, room, assignment, c, w)
     return assignment
 
 
@@ -96,52 +69,14 @@ def _anchors(inst: Instance, block: list[int], assignment: list[int | None]) -> 
     return sorted({w for c in members if (w := assignment[c]) is not None})
 
 
-def _fits(inst: Instance, room: _Room, block: list[int], w: int) -> bool:
-    info = inst.workers[w]
-    k = len(block)
-    if room.count[w] + k > max(info.count_cap, info.children_before):
-        return False
-    extra = sum(inst.children[c].weight for c in block)
-    if (
-        info.load_cap is not None
-        and room.load[w] + extra > max(info.load_cap, info.load_before) + 1e-9
-    ):
-        return False
-    for cat, cap in info.category_caps.items():
-        n = sum(1 for c in block if inst.children[c].child.category == cat)
-        if n and room.category[w].get(cat, 0) + n > max(cap, info.category_before.get(cat, 0)):
-            return False
-    if info.pacing_limit is not None and room.arrivals[w] + k > info.pacing_limit:
-        return False
-    team = inst.children[block[0]].child.team_id
-    limit = inst.oversight_max.get(team)
-    cases = room.team_cases[team]
-    new = {inst.children[c].case for c in block} - cases
-    return not (
-        limit is not None
-        and new
-        and len(cases) + len(new) > max(limit, inst.team_cases_before[team])
-    )
-
-
-def _best(inst: Instance, room: _Room, block: list[int], options: list[int]) -> int | None:
+def _best(inst: Instance, room: Room, block: list[int], options: list[int]) -> int | None:
     """Lowest utilisation after the block among workers it fits (ties: input order)."""
     extra = sum(inst.children[c].weight for c in block)
     best, best_key = None, None
     for w in options:
-        if not _fits(inst, room, block, w):
+        if not fits(inst, room, block, w):
             continue
         key = ((room.load[w] + extra) / inst.workers[w].capacity, w)
         if best_key is None or key < best_key:
             best, best_key = w, key
     return best
-
-
-def _place(inst: Instance, room: _Room, assignment: list[int | None], c: int, w: int) -> None:
-    ch = inst.children[c]
-    assignment[c] = w
-    room.count[w] += 1
-    room.load[w] += ch.weight
-    room.category[w][ch.child.category] = room.category[w].get(ch.child.category, 0) + 1
-    room.arrivals[w] += 1
-    room.team_cases[ch.child.team_id].add(ch.case)

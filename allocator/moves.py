@@ -8,8 +8,8 @@ are not moved away from them.
 
 from __future__ import annotations
 
-from allocator.instance import ChildInfo, Instance
-from allocator.tally import tally
+from allocator.instance import Instance
+from allocator.room import fits, place, room_for
 
 
 def improve_by_moves(
@@ -17,16 +17,11 @@ def improve_by_moves(
 ) -> list[int | None]:
     """A copy of ``assignment`` with up to ``max_moves`` improving moves applied."""
     out = list(assignment)
-    t = tally(inst, out)
-    load = list(t.load)
-    count = list(t.count)
-    arrivals = list(t.arrivals)
-    category = [dict(c) for c in t.category]
+    room = room_for(inst, out)
     with_sibling = {
         c
         for c in range(len(out))
-        if inst.children[c].family is not None
-        and out[c] is not None
+        if out[c] is not None
         and any(
             s != c and out[s] == out[c]
             for s in inst.families.get(inst.children[c].family or "", [])
@@ -51,55 +46,21 @@ def improve_by_moves(
                 continue
             frm = out[c]
             assert frm is not None
-            a = ch.weight
-            cap_from = inst.workers[frm].capacity
-            gain_from = ((load[frm] - a) ** 2 - load[frm] ** 2) / cap_from if cap_from > 0 else 0.0
+            gain_from = _change(room.load[frm], -ch.weight, inst.workers[frm].capacity)
             for to in ch.candidates:
-                if to == frm or not _fits(inst, to, ch, load, count, arrivals, category):
+                if to == frm or not fits(inst, room, [c], to):
                     continue
-                info = inst.workers[to]
-                delta = gain_from + ((load[to] + a) ** 2 - load[to] ** 2) / info.capacity
+                delta = gain_from + _change(room.load[to], ch.weight, inst.workers[to].capacity)
                 if delta < -1e-9 and (best is None or (delta, c, to) < best):
                     best = (delta, c, to)
         if best is None:
             break
         _, c, to = best
-        ch = inst.children[c]
-        frm = out[c]
-        assert frm is not None
-        out[c] = to
+        place(inst, room, out, c, to)
         moved.add(c)
-        load[frm] -= ch.weight
-        load[to] += ch.weight
-        count[frm] -= 1
-        count[to] += 1
-        arrivals[to] += 1
-        cat = ch.child.category
-        category[frm][cat] -= 1
-        category[to][cat] = category[to].get(cat, 0) + 1
     return out
 
 
-def _fits(
-    inst: Instance,
-    w: int,
-    ch: ChildInfo,
-    load: list[float],
-    count: list[int],
-    arrivals: list[int],
-    category: list[dict[str, int]],
-) -> bool:
-    info = inst.workers[w]
-    child = ch.child
-    if count[w] + 1 > max(info.count_cap, info.children_before):
-        return False
-    if info.load_cap is not None and (
-        load[w] + ch.weight > max(info.load_cap, info.load_before) + 1e-9
-    ):
-        return False
-    cap = info.category_caps.get(child.category)
-    if cap is not None and category[w].get(child.category, 0) + 1 > max(
-        cap, info.category_before.get(child.category, 0)
-    ):
-        return False
-    return info.pacing_limit is None or arrivals[w] + 1 <= info.pacing_limit
+def _change(load: float, weight: float, capacity: float) -> float:
+    """Change of ``load**2 / capacity`` when ``weight`` is added (0 without capacity)."""
+    return ((load + weight) ** 2 - load**2) / capacity if capacity > 0 else 0.0

@@ -776,3 +776,15 @@ def test_integer_water_filling(total, floors, coefs, expected):
 def test_water_filling(total, floors, coefs, expected):
     """water_filling: continuous least sum a_w L_w**2 with loads above their floors."""
     assert water_filling(total, floors, coefs) == pytest.approx(expected, rel=1e-6)
+
+
+def test_greedy_sends_a_new_sibling_to_the_first_worker_when_it_holds_the_family():
+    """The greedy baseline prefers the worker holding a sibling, even the first in the file."""
+    from allocator.greedy import greedy
+
+    data = problem(workers=[worker("W1"), worker("W2")],
+                   children=[child("S1", worker_id="W1", family_id="F", weight=1),
+                             child("S2", family_id="F", weight=1)])
+    inst = prepare(data, CIN, Options(as_of=AS_OF))
+    # W2 is emptier, but W1 (index 0) holds S1 and has room: S2 joins its sibling.
+    assert greedy(inst) == [0, 0]
