@@ -135,10 +135,10 @@ def _run(
     if unknown:
         raise InputProblemsError(f"error: --release: unknown worker_id {', '.join(unknown)}")
     options = Options(**option_values)
-    progress = None if quiet else _progress()
+    progress = None if quiet else _Progress()
     result = allocate(problem, rules, options, progress=progress)
-    if progress is not None and sys.stderr.isatty():
-        click.echo("", err=True)
+    if progress is not None and progress.shown:
+        click.echo("", err=True)  # end the progress line
     data_summary = summary(result, problem, rules, options)
     try:
         write_outputs(out, result, data_summary)
@@ -148,16 +148,17 @@ def _run(
         click.echo(human_summary(data_summary, result, out))
 
 
-def _progress() -> Any:
-    shown = [False]
+class _Progress:
+    """A progress line on a terminal, once a solve has run for more than 1.5 s."""
 
-    def report(done: int, total: int, elapsed: float) -> None:
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int, elapsed: float) -> None:
         if elapsed < 1.5 or not sys.stderr.isatty():
             return
-        shown[0] = True
+        self.shown = True
         click.echo(f"\rsolving: {done}/{total} sub-problems, {elapsed:.1f} s", err=True, nl=False)
-
-    return report
 
 
 def human_summary(s: dict[str, Any], result: Any, out: Path) -> str:
