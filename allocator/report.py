@@ -9,12 +9,13 @@ from allocator.cpsat.variables import Component
 from allocator.explain import candidates_for, reason
 from allocator.findings import fairness, findings
 from allocator.instance import Instance
-from allocator.tally import Tally, objective, splits, tally
+from allocator.tally import Tally, objective, tally
 from models import (
     AllocationResult,
     Candidate,
     ChildAllocation,
     ChildStatus,
+    Finding,
     SolveStatus,
     WorkerLoad,
 )
@@ -62,6 +63,7 @@ def build_result(
         if child_state is not ChildStatus.KEPT:
             candidates += candidates_for(inst, t, ch.index)
     statuses = {s.status for s in solutions}
+    found = tuple(findings(inst, t))
     status = (
         SolveStatus.ERROR
         if "error" in statuses
@@ -76,11 +78,11 @@ def build_result(
         solve_seconds=round(seconds, 3),
         allocations=tuple(allocations),
         workers=tuple(_worker_rows(inst, t)),
-        findings=tuple(findings(inst, t)),
+        findings=found,
         candidates=tuple(candidates),
         fairness=tuple(fairness(inst, t)),
         greedy_objective=round(objective(inst, tally(inst, baseline)), 6),
-        stats=_stats(inst, t, baseline, comps, solutions),
+        stats=_stats(inst, baseline, comps, solutions, found),
     )
 
 
@@ -139,13 +141,11 @@ def _worker_rows(inst: Instance, t: Tally) -> list[WorkerLoad]:
 
 def _stats(
     inst: Instance,
-    t: Tally,
     baseline: list[int | None],
     comps: list[Component],
     sols: list[ComponentSolution],
+    found: tuple[Finding, ...],
 ) -> dict[str, Any]:
-    before = splits(inst, [ch.current for ch in inst.children])
-    after = splits(inst, t.assignment)
     stage_time: dict[str, float] = {}
     for sol in sols:
         for st in sol.stages:
@@ -159,7 +159,7 @@ def _stats(
         "exact_coefficients": all(s.exact_coefficients for s in sols),
         "stage_seconds": {k: round(v, 3) for k, v in stage_time.items()},
         "deterministic_time": round(sum(st.deterministic_time for s in sols for st in s.stages), 3),
-        "sibling_groups_split": sum(1 for f in after if before.get(f) != after[f]),
+        "sibling_groups_split": sum(1 for f in found if f.kind == "split"),
         "greedy_unallocated": sum(
             1 for ch in inst.children if ch.movable and baseline[ch.index] is None
         ),
