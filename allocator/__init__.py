@@ -1,0 +1,46 @@
+"""The caseload engine: from a data folder and a policy to an explained proposal.
+
+This module is the engine's public API; everything else in ``allocator`` is
+private to it. The layers above (``scenarios``, ``reports``, ``workspace`` and
+the ``caseload`` command) use only what is exported here.
+
+Typical use::
+
+    from allocator import read_data, allocate, write_outputs
+    from models import Options, load_policy
+
+    policy = load_policy("barnet")
+    data = read_data("data/", policy)
+    result = allocate(data, policy, Options(as_of=date(2026, 11, 23)))
+    write_outputs(result, "proposal/")
+"""
+
+from allocator.checker import check
+from allocator.explain import UnknownChildError, explain_child
+from allocator.io import (
+    InputError,
+    InputProblem,
+    OutputError,
+    read_data,
+    read_outputs,
+    summary,
+    write_data,
+    write_outputs,
+)
+from allocator.solve import Progress, allocate
+
+__all__ = [
+    "InputError",
+    "InputProblem",
+    "OutputError",
+    "Progress",
+    "UnknownChildError",
+    "allocate",
+    "check",
+    "explain_child",
+    "read_data",
+    "read_outputs",
+    "summary",
+    "write_data",
+    "write_outputs",
+]

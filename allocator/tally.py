@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allocator.instance import Instance, effective_weights, holders
+from allocator.prepare import Instance, effective_weights, holders
 
 
 @dataclass

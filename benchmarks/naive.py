@@ -58,8 +58,11 @@ def build_naive(path: Path, min_patients: int = 0) -> tuple[cp_model.CpModel, in
         model.add_exactly_one(assign[patient.child_id, n] for n in nurses_of[patient.team_id])
     squares = []
     for worker in data.workers:
-        mine = [(p, assign[p.child_id, worker.worker_id])
-                for p in data.children if p.team_id == worker.team_id]
+        mine = [
+            (p, assign[p.child_id, worker.worker_id])
+            for p in data.children
+            if p.team_id == worker.team_id
+        ]
         count = sum(x for _, x in mine)
         model.add(count <= PATIENTS_PER_NURSE)
         if min_patients > 0:
@@ -102,8 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="an NPAP instance file")
     parser.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--min-patients", type=int, default=0,
-                        help="least patients per nurse (the README's rule is 1; the allocator's 0)")
+    parser.add_argument(
+        "--min-patients",
+        type=int,
+        default=0,
+        help="least patients per nurse (the README's rule is 1; the allocator's 0)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args(argv)
     out = solve_naive(args.path, args.time_limit, args.seed, args.min_patients)

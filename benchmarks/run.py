@@ -42,8 +42,11 @@ AUTHORITY = {"case_holding_fte": 140.5, "new_referrals": 250, "caseload_per_fte"
 SYNTHETIC: list[tuple[str, dict[str, Any], str]] = [
     # A team of about 8 workers (6.5 FTE with part-timers) with room for its batch.
     ("team", {"case_holding_fte": 6.5, "caseload_per_fte": 12, "new_referrals": 30}, "allocate"),
-    ("team-proof", {"case_holding_fte": 6.5, "caseload_per_fte": 12, "new_referrals": 30},
-     "allocate"),
+    (
+        "team-proof",
+        {"case_holding_fte": 6.5, "caseload_per_fte": 12, "new_referrals": 30},
+        "allocate",
+    ),
     ("service", {"case_holding_fte": 40, "new_referrals": 100}, "allocate"),
     ("authority", AUTHORITY, "allocate"),
     ("ten-authorities", {**AUTHORITY, "authorities": 10}, "allocate"),
@@ -80,8 +83,17 @@ def specs(args: argparse.Namespace) -> list[dict[str, Any]]:
         if not args.no_naive:
             out.append({"kind": "naive", "name": name, "path": str(path), **common})
     for name, generate, mode in SYNTHETIC:
-        out.append({"kind": "synthetic", "name": name, "generate": generate, "mode": mode,
-                    "policy": "barnet", **common, **SOLVE_OPTIONS.get(name, {})})
+        out.append(
+            {
+                "kind": "synthetic",
+                "name": name,
+                "generate": generate,
+                "mode": mode,
+                "policy": "barnet",
+                **common,
+                **SOLVE_OPTIONS.get(name, {}),
+            }
+        )
     patterns = list(QUICK) if args.quick else args.only
     if patterns:
         out = [s for s in out if any(fnmatch(s["name"], p) for p in patterns)]
@@ -96,13 +108,17 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         proc = subprocess.run(
             [sys.executable, str(HERE / "measure.py"), json.dumps(spec)],
-            cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return {"name": spec["name"], "error": f"killed after {timeout:.0f} s (timeout)"}
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(MARK):
-            out = json.loads(line[len(MARK):])
+            out = json.loads(line[len(MARK) :])
             out["process_seconds"] = time.perf_counter() - started
             return out
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -170,8 +186,10 @@ def proof(r: dict[str, Any]) -> str:
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     right = [i > 0 for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---:" if r else "---" for r in right) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if r else "---" for r in right) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -191,10 +209,23 @@ def best_known(name: str, r: dict[str, Any]) -> str:
 
 
 def results_table(results: list[tuple[dict, dict]]) -> str:
-    header = ["instance", "teams", "workers (case-holding/all)", "children (new/total)",
-              "allocated", "first proposal (s)", "final proposal (s)", "proof (s)",
-              "objective", "best bound", "greedy", "continuous LB", "best known",
-              "status", "peak MB"]
+    header = [
+        "instance",
+        "teams",
+        "workers (case-holding/all)",
+        "children (new/total)",
+        "allocated",
+        "first proposal (s)",
+        "final proposal (s)",
+        "proof (s)",
+        "objective",
+        "best bound",
+        "greedy",
+        "continuous LB",
+        "best known",
+        "status",
+        "peak MB",
+    ]
     rows = []
     for spec, r in results:
         name = spec["name"]
@@ -204,21 +235,42 @@ def results_table(results: list[tuple[dict, dict]]) -> str:
         placed = f"{r['allocated']}"
         if r.get("moved"):
             placed += f" (+{r['moved']} moved)"
-        rows.append([
-            name, str(r["teams"]), f"{r['case_holding']}/{r['workers']}",
-            f"{r['children_new']}/{r['children_total']}", placed,
-            secs(r["first_seconds"]), secs(r["final_seconds"]), proof(r),
-            num(r["objective"]), num(r["best_bound"]), num(r["greedy_objective"]),
-            num(r["continuous_bound"]), best_known(name, r), r["status"], f"{r['peak_mb']:.0f}",
-        ])
+        rows.append(
+            [
+                name,
+                str(r["teams"]),
+                f"{r['case_holding']}/{r['workers']}",
+                f"{r['children_new']}/{r['children_total']}",
+                placed,
+                secs(r["first_seconds"]),
+                secs(r["final_seconds"]),
+                proof(r),
+                num(r["objective"]),
+                num(r["best_bound"]),
+                num(r["greedy_objective"]),
+                num(r["continuous_bound"]),
+                best_known(name, r),
+                r["status"],
+                f"{r['peak_mb']:.0f}",
+            ]
+        )
     return table(header, rows)
 
 
 def naive_comparison(pairs: list[tuple[str, dict, dict]], limit: float) -> tuple[str, str]:
     """Per-instance table of allocator against naive model, and the totals line."""
-    header = ["instance", "allocator (s)", "allocator objective", "allocator status",
-              "naive (s)", "naive objective", "naive bound", "naive status",
-              "speed-up (naive / allocator)", "naive peak MB"]
+    header = [
+        "instance",
+        "allocator (s)",
+        "allocator objective",
+        "allocator status",
+        "naive (s)",
+        "naive objective",
+        "naive bound",
+        "naive status",
+        "speed-up (naive / allocator)",
+        "naive peak MB",
+    ]
     rows = []
     total_alloc = total_naive = 0.0
     capped = False
@@ -233,26 +285,54 @@ def naive_comparison(pairs: list[tuple[str, dict, dict]], limit: float) -> tuple
         hit = n["status"] != "optimal"
         capped |= hit
         ratio = nt / at if at > 0 else float("inf")
-        rows.append([
-            name, secs(at), num(a["objective"]), a["status"], secs(nt), num(n["objective"]),
-            num(n["best_bound"]), n["status"], f"{'≥' if hit else ''}{ratio:.1f}×",
-            f"{n['peak_mb']:.0f}",
-        ])
+        rows.append(
+            [
+                name,
+                secs(at),
+                num(a["objective"]),
+                a["status"],
+                secs(nt),
+                num(n["objective"]),
+                num(n["best_bound"]),
+                n["status"],
+                f"{'≥' if hit else ''}{ratio:.1f}×",
+                f"{n['peak_mb']:.0f}",
+            ]
+        )
     if total_alloc > 0:
         ratio = total_naive / total_alloc
-        rows.append(["**total**", f"**{secs(total_alloc)}**", "", "", f"**{secs(total_naive)}**",
-                     "", "", "", f"**{'≥' if capped else ''}{ratio:.1f}×**", ""])
-        line = (f"Total allocator time {secs(total_alloc)} s vs naive model {secs(total_naive)} s "
-                f"on {len(pairs)} NPAP files: ratio {'≥ ' if capped else ''}{ratio:.1f}×"
-                + (f" (the naive model stopped at the {limit:g} s limit on some files, so its "
-                   "time there is a lower bound)" if capped else ""))
+        rows.append(
+            [
+                "**total**",
+                f"**{secs(total_alloc)}**",
+                "",
+                "",
+                f"**{secs(total_naive)}**",
+                "",
+                "",
+                "",
+                f"**{'≥' if capped else ''}{ratio:.1f}×**",
+                "",
+            ]
+        )
+        line = (
+            f"Total allocator time {secs(total_alloc)} s vs naive model {secs(total_naive)} s "
+            f"on {len(pairs)} NPAP files: ratio {'≥ ' if capped else ''}{ratio:.1f}×"
+            + (
+                f" (the naive model stopped at the {limit:g} s limit on some files, so its "
+                "time there is a lower bound)"
+                if capped
+                else ""
+            )
+        )
     else:
         line = "No NPAP file ran under both models."
     return table(header, rows), line
 
 
-def anomalies(results: list[tuple[dict, dict]], pairs: list[tuple[str, dict, dict]],
-              limit: float) -> list[str]:
+def anomalies(
+    results: list[tuple[dict, dict]], pairs: list[tuple[str, dict, dict]], limit: float
+) -> list[str]:
     """What a reader should not miss: errors, misses, broken rules, odd numbers."""
     from allocator.io.npap import NPAP_BEST_KNOWN
 
@@ -269,13 +349,16 @@ def anomalies(results: list[tuple[dict, dict]], pairs: list[tuple[str, dict, dic
         if r["status"] != "optimal":
             out.append(f"`{name}`: status {r['status']} (gap {100 * (r.get('gap') or 0):.2f}%).")
         if r.get("stats", {}).get("wall_limited"):
-            out.append(f"`{name}`: a stage stopped on the wall clock "
-                       "(the result may vary between runs).")
+            out.append(
+                f"`{name}`: a stage stopped on the wall clock (the result may vary between runs)."
+            )
         if r["final_seconds"] > 1.1 * limit + 1:
             out.append(f"`{name}`: took {secs(r['final_seconds'])} s, over the {limit:g} s limit.")
         if r.get("violations"):
-            out.append(f"`{name}`: the checker reports {len(r['violations'])} violation(s), e.g. "
-                       f"{r['violations'][0]}")
+            out.append(
+                f"`{name}`: the checker reports {len(r['violations'])} violation(s), e.g. "
+                f"{r['violations'][0]}"
+            )
         if r.get("violations_error"):
             out.append(f"`{name}`: checker failed: {r['violations_error']}")
         if obj is not None and bound is not None and bound > obj * (1 + 1e-9) + 1e-6:
@@ -284,24 +367,34 @@ def anomalies(results: list[tuple[dict, dict]], pairs: list[tuple[str, dict, dic
         if obj is not None and lb is not None and lb > obj * (1 + 1e-9) + 1e-6:
             out.append(f"`{name}`: continuous bound {num(lb)} above objective {num(obj)}.")
         greedy_left = r.get("stats", {}).get("greedy_unallocated", 0)
-        if r.get("greedy_objective") is not None and obj is not None \
-                and r["greedy_objective"] < obj - 1e-6:
-            out.append(f"`{name}`: greedy objective {num(r['greedy_objective'])} is below the "
-                       f"allocator's {num(obj)} because greedy leaves {children(greedy_left)} "
-                       f"unallocated (the allocator places {r['allocated']}, "
-                       f"leaves {r['unallocated']}); the objectives are not comparable.")
+        if (
+            r.get("greedy_objective") is not None
+            and obj is not None
+            and r["greedy_objective"] < obj - 1e-6
+        ):
+            out.append(
+                f"`{name}`: greedy objective {num(r['greedy_objective'])} is below the "
+                f"allocator's {num(obj)} because greedy leaves {children(greedy_left)} "
+                f"unallocated (the allocator places {r['allocated']}, "
+                f"leaves {r['unallocated']}); the objectives are not comparable."
+            )
         if r["children_new"] and r["allocated"] == 0 and spec.get("mode") != "rebalance":
             why = "; ".join(r.get("unallocated_findings", [])) or "every worker is at a cap"
-            out.append(f"`{name}`: none of the {r['children_new']} new children could be "
-                       f"allocated: {why}.")
+            out.append(
+                f"`{name}`: none of the {r['children_new']} new children could be allocated: {why}."
+            )
         if spec["kind"] == "npap" and r.get("empty_workers"):
-            out.append(f"`{name}`: {r['empty_workers']} nurse(s) with no patient (the README "
-                       "asks 1-3 per nurse; the allocator sets no minimum).")
+            out.append(
+                f"`{name}`: {r['empty_workers']} nurse(s) with no patient (the README "
+                "asks 1-3 per nurse; the allocator sets no minimum)."
+            )
         if len(r.get("objectives", [])) > 1:
             out.append(f"`{name}`: objective differed between repeats: {r['objectives']}.")
         if r.get("released"):
-            out.append(f"`{name}`: released worker {r['released']} (most children among "
-                       "accepting case holders).")
+            out.append(
+                f"`{name}`: released worker {r['released']} (most children among "
+                "accepting case holders)."
+            )
     for name, a, n in pairs:
         if "error" in n:
             out.append(f"`{name}` (naive): error: {n['error']}")
@@ -310,12 +403,19 @@ def anomalies(results: list[tuple[dict, dict]], pairs: list[tuple[str, dict, dic
             continue
         ao, no = a.get("objective"), n.get("objective")
         if ao is not None and no is not None and no < ao - 1e-6:
-            out.append(f"`{name}`: the naive model found {num(no)}, better than the "
-                       f"allocator's {num(ao)}.")
-        if (a["status"] == "optimal" and n["status"] == "optimal" and ao is not None
-                and no is not None and abs(ao - no) > 1e-6):
-            out.append(f"`{name}`: both proven optimal but objectives differ ({num(ao)} vs "
-                       f"{num(no)}).")
+            out.append(
+                f"`{name}`: the naive model found {num(no)}, better than the allocator's {num(ao)}."
+            )
+        if (
+            a["status"] == "optimal"
+            and n["status"] == "optimal"
+            and ao is not None
+            and no is not None
+            and abs(ao - no) > 1e-6
+        ):
+            out.append(
+                f"`{name}`: both proven optimal but objectives differ ({num(ao)} vs {num(no)})."
+            )
     return out
 
 
@@ -334,7 +434,7 @@ def machine() -> list[str]:
                 break
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 ** 2:.1f} GiB"
+                ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
                 break
     except OSError:
         pass
@@ -358,8 +458,9 @@ def machine() -> list[str]:
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=False).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         return ""
 
@@ -375,8 +476,11 @@ def plot(results: list[tuple[dict, dict]], path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    plain = sorted((r["children_total"], r["first_seconds"], r["final_seconds"], s["name"])
-                   for s, r in points if s["mode"] == "allocate")
+    plain = sorted(
+        (r["children_total"], r["first_seconds"], r["final_seconds"], s["name"])
+        for s, r in points
+        if s["mode"] == "allocate"
+    )
     if plain:
         xs = [p[0] for p in plain]
         ax.plot(xs, [p[2] for p in plain], "o-", label="final proposal")
@@ -459,19 +563,39 @@ def cli_team(runs: int) -> dict[str, Any]:
         write_data(data, Path(tmp) / "data")
         for i in range(runs):
             out = Path(tmp) / f"out{i}"
-            cmd = ["caseload", "allocate", str(Path(tmp) / "data"), "--policy", "barnet",
-                   "--out", str(out), "--as-of", "2026-11-23", "--quiet"]
+            cmd = [
+                "caseload",
+                "allocate",
+                str(Path(tmp) / "data"),
+                "--policy",
+                "barnet",
+                "--out",
+                str(out),
+                "--as-of",
+                "2026-11-23",
+                "--quiet",
+            ]
             started = time.perf_counter()
             subprocess.run(cmd, check=True)
             times.append(time.perf_counter() - started)
             statuses.add(json.loads((out / "summary.json").read_text())["status"])
-    return {"median": statistics.median(times), "low": min(times), "high": max(times),
-            "runs": runs, "status": " and ".join(sorted(statuses))}
+    return {
+        "median": statistics.median(times),
+        "low": min(times),
+        "high": max(times),
+        "runs": runs,
+        "status": " and ".join(sorted(statuses)),
+    }
 
 
-def render(args: argparse.Namespace, results: list[tuple[dict, dict]],
-           pairs: list[tuple[str, dict, dict]], picture: Path | None, out: Path | None,
-           cli: dict[str, Any] | None = None) -> str:
+def render(
+    args: argparse.Namespace,
+    results: list[tuple[dict, dict]],
+    pairs: list[tuple[str, dict, dict]],
+    picture: Path | None,
+    out: Path | None,
+    cli: dict[str, Any] | None = None,
+) -> str:
     command = shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]])
     parts = [
         "# Benchmarks",
@@ -479,13 +603,22 @@ def render(args: argparse.Namespace, results: list[tuple[dict, dict]],
         "Written by `benchmarks/run.py`; do not edit by hand. The engine is under active "
         "development, so rerun before quoting a number.",
         "",
-        "## Machine", "", *machine(), "",
-        "## Command", "", f"    {command}", "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## Command",
+        "",
+        f"    {command}",
+        "",
         f"Time limit {args.time_limit:g} s per instance (allocator: `Options.time_limit`; "
         f"naive: `max_time_in_seconds`), processes {args.processes}, threads {args.threads}, "
         f"repeats {args.repeat}.",
         "",
-        "## Results", "", results_table(results), "",
+        "## Results",
+        "",
+        results_table(results),
+        "",
     ]
     if pairs:
         comparison, line = naive_comparison(pairs, args.time_limit)
@@ -507,19 +640,35 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(__doc__.splitlines()[2:]),
     )
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke test: only {', '.join(QUICK)}; prints unless --out is given")
-    parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="instances to run, by name or glob ('bench2/*', 'authority*')")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="markdown file to write (default docs/benchmarks.md for a full run; "
-                             "--quick and --only print only unless given)")
-    parser.add_argument("--time-limit", type=float, default=60.0,
-                        help="seconds per instance, allocator and naive model (default 60)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke test: only {', '.join(QUICK)}; prints unless --out is given",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="instances to run, by name or glob ('bench2/*', 'authority*')",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="markdown file to write (default docs/benchmarks.md for a full run; "
+        "--quick and --only print only unless given)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds per instance, allocator and naive model (default 60)",
+    )
     parser.add_argument("--processes", type=int, default=1, help="Options.processes (default 1)")
     parser.add_argument("--threads", type=int, default=1, help="Options.threads (default 1)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per instance; times are medians (default 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per instance; times are medians (default 1)"
+    )
     parser.add_argument("--no-naive", action="store_true", help="skip the naive NPAP model")
     parser.add_argument("--list", action="store_true", help="list the instance names and exit")
     args = parser.parse_args(argv)
@@ -547,8 +696,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {r['error']}", file=sys.stderr, flush=True)
         else:
             seconds = r.get("final_seconds", r.get("seconds"))
-            print(f"{r.get('status')} {num(r.get('objective'))} in {secs(seconds)} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{r.get('status')} {num(r.get('objective'))} in {secs(seconds)} s",
+                file=sys.stderr,
+                flush=True,
+            )
         if spec["kind"] == "naive":
             naive[spec["name"]] = r
         else:

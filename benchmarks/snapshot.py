@@ -54,8 +54,13 @@ EXAMPLES = {
     "merton": ("merton", ["--seed", "2", "--fte", "30", "--new", "60"]),
     "sutton": ("sutton", ["--seed", "3", "--fte", "25", "--new", "50"]),
 }
-IGNORED = {"solve_seconds", "stage_seconds", "caseload_version", "ortools_version",
-           "python_version"}
+IGNORED = {
+    "solve_seconds",
+    "stage_seconds",
+    "caseload_version",
+    "ortools_version",
+    "python_version",
+}
 
 
 def caseload(*args: str) -> None:
@@ -75,12 +80,9 @@ def make_inputs(inputs: Path) -> None:
     for name, (policy, flags) in EXAMPLES.items():
         caseload("example", str(inputs / name), "--policy", policy, *flags)
     sys.path.insert(0, str(ROOT))
-    try:
-        from allocator.io.npap import npap_instances, read_npap  # before the refactor
-        from allocator.io import write_data
-    except ImportError:  # pragma: no cover - after it
-        from allocator import read_npap, write_data  # type: ignore[no-redef]
-        from allocator import npap_instances  # type: ignore[no-redef]
+    from allocator.io import write_data
+    from allocator.io.npap import npap_instances, read_npap
+
     policy_file = inputs / "npap.toml"
     policy_file.write_text(NPAP_POLICY, encoding="utf-8")
     for name, path in npap_instances(SHARED / "benchmarks" / "npap"):
@@ -92,18 +94,23 @@ def run_cases(inputs: Path, outputs: Path) -> None:
     demo = inputs / "demo" / "data"
     cases: list[tuple[str, list[str]]] = [
         ("demo", [str(demo), "--policy", "default"]),
-        ("demo-release", [str(demo), "--policy", "default", "--release", "W018",
-                          "--release", "W102"]),
-        ("demo-rebalance", [str(demo), "--policy", "default", "--rebalance",
-                            "--max-moves", "25"]),
+        (
+            "demo-release",
+            [str(demo), "--policy", "default", "--release", "W018", "--release", "W102"],
+        ),
+        ("demo-rebalance", [str(demo), "--policy", "default", "--rebalance", "--max-moves", "25"]),
         ("demo-processes", [str(demo), "--policy", "default", "--processes", "2"]),
     ]
     for name, (policy, _) in EXAMPLES.items():
         cases.append((name, [str(inputs / name), "--policy", policy]))
     for folder in sorted((inputs / "npap").rglob("teams.csv")):
         rel = folder.parent.relative_to(inputs / "npap").as_posix()
-        cases.append((f"npap/{rel}", [str(folder.parent), "--policy", str(inputs / "npap.toml"),
-                                      "--gap-limit", "0"]))
+        cases.append(
+            (
+                f"npap/{rel}",
+                [str(folder.parent), "--policy", str(inputs / "npap.toml"), "--gap-limit", "0"],
+            )
+        )
     for name, args in cases:
         out = outputs / name
         print(f"  {name}", flush=True)

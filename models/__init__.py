@@ -1,6 +1,8 @@
-"""The caseload domain: inputs, policy and results. No solver, no pandas."""
+"""The caseload domain: inputs, policy, options and results. No solver, no pandas."""
 
+from models.calendar import days_between, months_between
 from models.enums import ChildStatus, Role, SiblingMode, SolveStatus
+from models.options import Options
 from models.policy import (
     PRESETS,
     AsyeSchedule,
@@ -14,12 +16,14 @@ from models.policy import (
     Weighting,
     load_policy,
     parse_policy,
+    policy_toml,
 )
 from models.problem import Child, ProblemData, Reduction, Team, Worker, reference_problems
 from models.result import (
     AllocationResult,
     Candidate,
     ChildAllocation,
+    ChildExplanation,
     Finding,
     TeamFairness,
     Violation,
@@ -33,9 +37,11 @@ __all__ = [
     "Candidate",
     "Child",
     "ChildAllocation",
+    "ChildExplanation",
     "ChildStatus",
     "Finding",
     "ManagerSpan",
+    "Options",
     "Pacing",
     "Policy",
     "PolicyError",
@@ -53,7 +59,10 @@ __all__ = [
     "Weighting",
     "Worker",
     "WorkerLoad",
+    "days_between",
     "load_policy",
+    "months_between",
     "parse_policy",
+    "policy_toml",
     "reference_problems",
 ]

@@ -7,13 +7,18 @@ here. Every field has a sensible default, so a file may hold only what differs.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+import tomli_w
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from models._base import Frozen
+from models.calendar import months_between
 from models.enums import SiblingMode
+from models.problem import Child
 
 PRESETS = ("default", "barnet", "merton", "sutton")
 
@@ -56,6 +61,20 @@ class AsyeSchedule(Frozen):
         m = min(max(months_served, 0), self.months)
         return self.start_factor + (self.end_factor - self.start_factor) * m / self.months
 
+    def factor_on(self, start: date, as_of: date) -> float:
+        """Capacity factor on ``as_of`` of an ASYE whose assessed year began on ``start``.
+
+        Examples
+        --------
+        >>> AsyeSchedule().factor_on(date(2026, 5, 23), date(2026, 11, 23))  # 6 of 12 months
+        0.65
+        """
+        return self.factor(months_between(start, as_of))
+
+    def year_ended(self, start: date, as_of: date) -> bool:
+        """Whether the assessed year that began on ``start`` is over by ``as_of``."""
+        return months_between(start, as_of) >= self.months
+
 
 class Threshold(Frozen):
     """A caseload band per FTE that needs action, e.g. Head of Service approval."""
@@ -86,6 +105,12 @@ class ManagerSpan(Frozen):
     max_fte: float = Field(default=6, gt=0)
     oversight_min: int | None = Field(default=50, ge=0)
     oversight_max: int | None = Field(default=100, gt=0)
+
+    @field_validator("oversight_min", "oversight_max", mode="before")
+    @classmethod
+    def _none_as_text(cls, value: Any) -> Any:
+        """TOML has no null: ``"none"`` switches a limit off (see :func:`policy_toml`)."""
+        return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
 
 class Weighting(Frozen):
@@ -125,6 +150,34 @@ class Weighting(Frozen):
             raise ValueError(f"default_level {self.default_level} has no level weight")
         return self
 
+    def weight_of(self, child: Child) -> float:
+        """Workload weight of ``child`` before any sibling discount, in weight units.
+
+        An explicit ``weight`` wins; otherwise
+        ``category * level + sum(flag additions) + travel addition``, rounded to
+        2 decimals. Unknown categories and levels count 1, unknown flags 0.
+
+        Examples
+        --------
+        >>> child = Child(child_id="C1", team_id="T1", category="cp", level=3,
+        ...               flags=frozenset({"court"}), distance_miles=25)
+        >>> Weighting().weight_of(child)  # 1.25 * 1.25 + 0.5 + 0.25
+        2.31
+        """
+        if child.weight is not None:
+            return round(child.weight, 2)
+        base = self.category.get(child.category, 1.0)
+        level = self.level.get(child.level if child.level is not None else self.default_level, 1.0)
+        weight = base * level + sum(self.flags.get(flag, 0.0) for flag in child.flags)
+        if child.distance_miles is not None and child.distance_miles > self.travel_miles:
+            weight += self.travel_addition
+        return round(weight, 2)
+
+    def together(self, weight: float) -> float:
+        """Weight of a child held by the same worker as a sibling: ``weight * (1 - discount)``,
+        rounded to 2 decimals (Merton 002 s.2.3: siblings in one placement "generate less work")."""
+        return round(weight * (1 - self.sibling_discount), 2)
+
 
 class Pacing(Frozen):
     """Optional limit on new children per worker in one batch.
@@ -152,6 +205,14 @@ class Priorities(Frozen):
     statutory_categories: tuple[str, ...] = ("cp", "cla")
     statutory_flags: tuple[str, ...] = ("court",)
     risk_flags: tuple[str, ...] = ("missing", "cse", "dv", "substance", "neglect", "non_engagement")
+
+    def tier(self, child: Child) -> int:
+        """2 statutory (child protection, in care, court), 1 a risk flag, 0 otherwise."""
+        if child.category in self.statutory_categories or child.flags & set(self.statutory_flags):
+            return 2
+        if child.flags & set(self.risk_flags):
+            return 1
+        return 0
 
 
 class Policy(Frozen):
@@ -229,3 +290,54 @@ def parse_policy(text: str, where: str = "policy") -> Policy:
             for err in exc.errors()
         ]
         raise PolicyError("\n".join(lines)) from None
+
+
+NONE = "none"
+"""How a policy file writes a limit that is switched off where the default sets one."""
+
+
+def policy_toml(policy: Policy) -> str:
+    """The policy as TOML that :func:`parse_policy` reads back equal.
+
+    Every field is written (but for lists and tables empty by default), so the
+    file does not depend on this version's defaults. TOML has no null: a field that is ``None`` is left out where its
+    default is ``None`` too, and written ``"none"`` where the default sets a
+    value (only the oversight limits today).
+
+    Examples
+    --------
+    >>> policy = load_policy("merton")
+    >>> parse_policy(policy_toml(policy), "merton.toml") == policy
+    True
+    """
+    return tomli_w.dumps(_toml_table(policy))
+
+
+def _toml_table(model: BaseModel) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None:
+            if info.default is not None:
+                table[name] = NONE
+            continue
+        if (
+            not value
+            and isinstance(value, dict | tuple)
+            and not info.get_default(call_default_factory=True)
+        ):
+            continue  # an empty table or list that is empty by default too
+        table[name] = _toml_value(value)
+    return table
+
+
+def _toml_value(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _toml_table(value)
+    if isinstance(value, dict):
+        return {str(k): _toml_value(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_toml_value(v) for v in value]
+    if isinstance(value, str):  # StrEnum values become plain strings
+        return str(value)
+    return value

@@ -8,6 +8,9 @@ from pydantic import Field
 
 from models._base import Frozen
 from models.enums import ChildStatus, SolveStatus
+from models.options import Options
+from models.policy import Policy
+from models.problem import ProblemData
 
 
 class ChildAllocation(Frozen):
@@ -95,9 +98,28 @@ class Candidate(Frozen):
     detail: str
 
 
-class AllocationResult(Frozen):
-    """The proposal for one data folder, policy and set of options."""
+class ChildExplanation(Frozen):
+    """Why one child went where it did, and why not to each other worker of its team.
 
+    ``candidates`` lists the chosen worker first, then the eligible ones, then
+    those ruled out, each group by worker id; it is empty for a child kept
+    with its worker (no alternative was considered).
+    """
+
+    allocation: ChildAllocation
+    candidates: tuple[Candidate, ...] = ()
+
+
+class AllocationResult(Frozen):
+    """The proposal for one data folder, policy and set of options.
+
+    It carries its input (``data``, ``policy``, ``options``), so a proposal
+    folder written from it is a self-contained record that reproduces the run.
+    """
+
+    data: ProblemData
+    policy: Policy
+    options: Options
     status: SolveStatus
     objective: float | None
     best_bound: float | None

@@ -1,8 +1,23 @@
-"""What-if staffing scenarios for service planners (more FTE, leave, ASYE cohorts,
-demand growth, restructures), built on ``allocator.solve.allocate``.
+"""Planning for service planners, on top of the engine's public API.
 
-Not built yet: this package is reserved for the planning issue. Until then a
-planner can vary the inputs by hand: another policy (``--policy``), a worker on
-leave (``--release``), rebalancing (``--rebalance``), or generated authorities
-(``caseload example``).
+Today: synthetic example authorities shaped by the DfE workforce statistics
+(``caseload example`` and ``caseload demo`` use them). Plans, staffing,
+forecasts and the national view come next (see the issues).
 """
+
+from scenarios.dfe import DFE_CSV, dfe_profile
+from scenarios.example import (
+    DEFAULT_NEW_REFERRALS,
+    STOCKTON_2024_CASE_HOLDING_FTE,
+    generate_authority,
+    service_kind,
+)
+
+__all__ = [
+    "DEFAULT_NEW_REFERRALS",
+    "DFE_CSV",
+    "STOCKTON_2024_CASE_HOLDING_FTE",
+    "dfe_profile",
+    "generate_authority",
+    "service_kind",
+]

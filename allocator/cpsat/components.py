@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from allocator.cpsat.variables import Component
-from allocator.instance import Instance
+from allocator.prepare import Instance
 
 
-def components(instance: Instance) -> list[Component]:
+def components(instance: Instance, decompose: bool = True) -> list[Component]:
     """Connected components of workers linked by a movable child's candidates.
 
     A global limit (``--max-moves``) couples every team, so rebalancing is one
-    component. Components come out in the order of their first worker, so the
+    component; so is every run with ``decompose=False``. Components come out in the order of their first worker, so the
     split is deterministic.
     """
     n = len(instance.workers)
@@ -34,7 +34,7 @@ def components(instance: Instance) -> list[Component]:
     for team in instance.team_workers.values():  # oversight is a per-team rule
         for w in team[1:]:
             union(team[0], w)
-    if not instance.options.decompose or instance.options.rebalance:
+    if not decompose or instance.options.rebalance:
         for w in range(1, n):
             union(0, w)
 

@@ -18,8 +18,8 @@ from functools import reduce
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
-from allocator.instance import Instance
-from allocator.instance import waiting as is_waiting
+from allocator.prepare import Instance
+from allocator.prepare import waiting as is_waiting
 
 MOVE_COST = 2
 """Cost of moving a child its worker already holds (rebalance)."""

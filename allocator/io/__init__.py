@@ -1,18 +1,31 @@
-"""Reading the data folder and writing output folders (the data contract's edge)."""
+"""The data contract's edge: reading data folders, writing and reading output folders."""
 
+from allocator.io.data_folder import write_data
 from allocator.io.errors import InputError, InputProblem, OutputError
-from allocator.io.read import read_data, write_data
-from allocator.io.write import DATA_FILES, OUTPUT_FILES, atomic_folder, write_csv, write_json
+from allocator.io.outputs import read_outputs, summary, write_outputs
+from allocator.io.read import read_data
+from allocator.io.write import (
+    DATA_FILES,
+    INPUT_FOLDER,
+    OUTPUT_FILES,
+    atomic_folder,
+    write_csv,
+    write_json,
+)
 
 __all__ = [
     "DATA_FILES",
+    "INPUT_FOLDER",
     "OUTPUT_FILES",
     "InputError",
     "InputProblem",
     "OutputError",
     "atomic_folder",
     "read_data",
+    "read_outputs",
+    "summary",
     "write_csv",
     "write_data",
     "write_json",
+    "write_outputs",
 ]

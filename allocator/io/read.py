@@ -31,7 +31,6 @@ from allocator.io.columns import (
     Table,
 )
 from allocator.io.errors import InputError, InputProblem
-from allocator.io.write import DATA_FILES, atomic_folder, write_csv
 from models import Policy, ProblemData, Role
 
 _RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
@@ -127,27 +126,6 @@ def _reading_order(path: Path) -> Callable[[InputProblem], tuple[int, int, int]]
         return file, problem.row or 0, column
 
     return key
-
-
-def write_data(data: ProblemData, folder: Path | str) -> None:
-    """Write ``data`` as a contract data folder that ``read_data`` reads back equal.
-
-    Lists are ``;``-joined and sorted, dates ISO, booleans ``true``/``false``,
-    numbers in their shortest exact form (``0.6``, ``1``), ``None`` empty.
-    ``reductions.csv`` is written only when there are reductions. The folder is
-    replaced atomically and only if it holds nothing but data-folder files.
-    Text the contract cannot carry (surrounding spaces, ``;`` inside a list
-    item, empty strings) does not read back unchanged.
-    """
-    with atomic_folder(Path(folder), allowed=DATA_FILES) as tmp:
-        for table in TABLES:
-            items = getattr(data, table.name)
-            if table.optional and not items:
-                continue
-            rows = (
-                {c.name: c.format(getattr(item, c.field)) for c in table.columns} for item in items
-            )
-            write_csv(tmp / table.file, [c.name for c in table.columns], rows)
 
 
 # --- files into cells -------------------------------------------------------------

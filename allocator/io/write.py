@@ -27,12 +27,17 @@ OUTPUT_FILES = frozenset(
 )
 """Files of an output folder (``--out``); a folder holding only these may be replaced."""
 
+INPUT_FOLDER = "input"
+"""Sub-folder of an output folder holding the input the proposal was made from."""
+
 DATA_FILES = frozenset({"teams.csv", "workers.csv", "children.csv", "reductions.csv"})
 """Files of a data folder written by ``write_data``."""
 
 
 @contextmanager
-def atomic_folder(out: Path, allowed: Collection[str] = OUTPUT_FILES) -> Iterator[Path]:
+def atomic_folder(
+    out: Path, allowed: Collection[str] = OUTPUT_FILES, folders: Collection[str] = ()
+) -> Iterator[Path]:
     """Write a folder completely or not at all.
 
     Yields a temporary sibling folder (``.NAME.tmp-XXXX`` beside ``out``) to
@@ -47,7 +52,9 @@ def atomic_folder(out: Path, allowed: Collection[str] = OUTPUT_FILES) -> Iterato
         The folder to (re)write. Its parent is created if missing.
     allowed
         File names this tool writes. An existing ``out`` holding anything else
-        (including sub-folders) is never replaced.
+        is never replaced.
+    folders
+        Sub-folder names this tool writes (each replaced whole with ``out``).
 
     Raises
     ------
@@ -61,12 +68,12 @@ def atomic_folder(out: Path, allowed: Collection[str] = OUTPUT_FILES) -> Iterato
     ...     write_json(tmp / "summary.json", {"status": "optimal"})
     """
     out = Path(out)
-    _refuse_foreign(out, allowed)
+    _refuse_foreign(out, allowed, folders)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         yield tmp
-        _refuse_foreign(out, allowed)
+        _refuse_foreign(out, allowed, folders)
         if not out.exists():
             os.rename(tmp, out)
             return
@@ -83,12 +90,18 @@ def atomic_folder(out: Path, allowed: Collection[str] = OUTPUT_FILES) -> Iterato
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _refuse_foreign(out: Path, allowed: Collection[str]) -> None:
+def _refuse_foreign(out: Path, allowed: Collection[str], folders: Collection[str]) -> None:
     if not out.exists() and not out.is_symlink():
         return
     if not out.is_dir() or out.is_symlink():
         raise OutputError(f"{out}: exists and is not a folder; not replacing it")
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in allowed or not p.is_file())
+
+    def ours(p: Path) -> bool:
+        if p.is_symlink():
+            return False
+        return (p.name in allowed and p.is_file()) or (p.name in folders and p.is_dir())
+
+    foreign = sorted(p.name for p in out.iterdir() if not ours(p))
     if foreign:
         raise OutputError(
             f"{out}: holds files this tool did not write ({', '.join(foreign)}); "

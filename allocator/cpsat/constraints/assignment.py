@@ -5,7 +5,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
-from allocator.instance import Instance
+from allocator.prepare import Instance
 
 
 def add_assignment(model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables) -> None:

@@ -12,7 +12,7 @@ import math
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
-from allocator.instance import Instance
+from allocator.prepare import Instance
 
 
 def add_count_caps(model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables) -> None:

@@ -7,7 +7,7 @@ import itertools
 from ortools.sat.python import cp_model
 
 from allocator.cpsat.variables import Component, Variables
-from allocator.instance import Instance, waiting
+from allocator.prepare import Instance, waiting
 from models import SiblingMode
 
 

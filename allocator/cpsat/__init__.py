@@ -1,0 +1,23 @@
+"""The CP-SAT allocation model: variables, constraint families, objectives, staged solve.
+
+Laid out like PyJobShop's ``solvers/ortools/``: :mod:`.variables` (typed
+containers), :mod:`.constraints` (one module per family, one registry list),
+:mod:`.objective` (every weight declared), :mod:`.model` (building),
+:mod:`.stages` (the lexicographic solve), :mod:`.settings` (tuning).
+"""
+
+from allocator.cpsat.components import components
+from allocator.cpsat.settings import SolverSettings
+from allocator.cpsat.stages import STAGES, ComponentSolution, Stage, StageResult, solve_component
+from allocator.cpsat.variables import Component
+
+__all__ = [
+    "STAGES",
+    "Component",
+    "ComponentSolution",
+    "SolverSettings",
+    "Stage",
+    "StageResult",
+    "components",
+    "solve_component",
+]

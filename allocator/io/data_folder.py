@@ -1,0 +1,38 @@
+"""Writing a data folder: the contract's input files, from a ``ProblemData``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from allocator.io.columns import TABLES
+from allocator.io.write import DATA_FILES, atomic_folder, write_csv
+from models import ProblemData
+
+
+def write_data(data: ProblemData, folder: Path | str) -> None:
+    """Write ``data`` as a contract data folder that ``read_data`` reads back equal.
+
+    Lists are ``;``-joined and sorted, dates ISO, booleans ``true``/``false``,
+    numbers in their shortest exact form (``0.6``, ``1``), ``None`` empty.
+    ``reductions.csv`` is written only when there are reductions. The folder is
+    replaced atomically and only if it holds nothing but data-folder files.
+    Text the contract cannot carry (surrounding spaces, ``;`` inside a list
+    item, empty strings) does not read back unchanged.
+
+    Raises
+    ------
+    OutputError
+        ``folder`` exists and holds files that are not data-folder files.
+    """
+    with atomic_folder(Path(folder), allowed=DATA_FILES) as tmp:
+        write_data_files(data, tmp)
+
+
+def write_data_files(data: ProblemData, folder: Path) -> None:
+    """The data files of ``data`` into an existing ``folder`` (not atomic on its own)."""
+    for table in TABLES:
+        items = getattr(data, table.name)
+        if table.optional and not items:
+            continue
+        rows = ({c.name: c.format(getattr(item, c.field)) for c in table.columns} for item in items)
+        write_csv(folder / table.file, [c.name for c in table.columns], rows)

@@ -1,0 +1,5 @@
+"""``python -m caseload``: the same as the ``caseload`` command."""
+
+from caseload.cli import main
+
+main()

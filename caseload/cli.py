@@ -1,0 +1,367 @@
+"""The ``caseload`` command's commands: each parses its options, calls the library and
+prints the result (sqlite-utils' habit).
+
+Bad input ends with every problem listed, exit code 2 and no traceback; an
+unexpected error with one line and exit code 1 (``CASELOAD_DEBUG=1`` shows the
+traceback).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from caseload.options import POLICY_HELP, parse_date, solve_options
+from caseload.printing import Progress, human_summary
+from models import Policy, PolicyError, ProblemData, load_policy
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+DEMO_AS_OF = date(2026, 11, 23)
+"""The demo's allocation date, fixed so that the demo's output never changes."""
+REPRODUCE_KEEPS = ("quiet", "processes")
+"""Options ``--reproduce`` may be given with (they do not change the proposal)."""
+
+
+class InputProblemsError(click.ClickException):
+    """Bad input: one clean message, exit code 2, no traceback."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def _policy(name: str) -> Policy:
+    try:
+        return load_policy(name)
+    except PolicyError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+
+
+def _problems(where: Path, problems: list[Any]) -> InputProblemsError:
+    n = len(problems)
+    lines = [f"error: {where}: {n} problem{'s' if n != 1 else ''} found"]
+    lines += [f"  {p}" for p in problems]
+    return InputProblemsError("\n".join(lines))
+
+
+def _read(path: Path, policy: Policy) -> ProblemData:
+    from allocator import InputError, read_data
+
+    try:
+        return read_data(path, policy)
+    except InputError as exc:
+        raise _problems(path, exc.problems) from None
+
+
+def _read_outputs(out: Path) -> Any:
+    from allocator import InputError, read_outputs
+
+    try:
+        return read_outputs(out)
+    except InputError as exc:
+        raise _problems(out, exc.problems) from None
+
+
+class _Group(click.Group):
+    """Turns an unexpected exception into one line and exit code 1 (the traceback
+    only with ``CASELOAD_DEBUG=1``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CASELOAD_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set CASELOAD_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="caseload")
+def main() -> None:
+    """Propose fair, explainable caseload allocations for children's social care.
+
+    \b
+    Example:
+      caseload demo
+      caseload validate data/ --policy barnet
+      caseload allocate data/ --policy barnet --out proposal/
+      caseload explain proposal/ C00042
+    """
+
+
+@main.command()
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
+def validate(data: Path, policy: str) -> None:
+    """Check DATA (a folder or .xlsx workbook) and list every problem.
+
+    \b
+    Example:
+      caseload validate data/ --policy merton
+    """
+    rules = _policy(policy)
+    problem = _read(data, rules)
+    waiting = sum(1 for c in problem.children if c.worker_id is None)
+    click.echo(
+        f"ok: {len(problem.teams)} teams, {len(problem.workers)} workers, "
+        f"{len(problem.children)} children ({waiting} waiting for a worker)"
+    )
+
+
+def _options(values: dict[str, Any]) -> Any:
+    """``models.Options`` from the command's values; an out-of-range value is exit 2."""
+    from pydantic import ValidationError
+
+    from models import Options
+
+    try:
+        return Options(**values)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            flag = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "options"
+            lines.append(f"error: {flag}: {error['msg']} (got {error.get('input')!r})")
+        raise InputProblemsError("\n".join(lines)) from None
+
+
+def _allocate_and_write(
+    problem: ProblemData, rules: Policy, options: Any, out: Path, quiet: bool
+) -> Any:
+    """Allocate, write ``out`` and print the summary; returns the result."""
+    from allocator import OutputError, allocate, summary, write_outputs
+
+    known = {w.worker_id for w in problem.workers}
+    unknown = [w for w in options.release if w not in known]
+    if unknown:
+        raise InputProblemsError(f"error: --release: unknown worker_id {', '.join(unknown)}")
+    progress = None if quiet else Progress()
+    result = allocate(problem, rules, options, progress=progress)
+    if progress is not None:
+        progress.end()
+    try:
+        write_outputs(result, out)
+    except OutputError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    if not quiet:
+        findings = [(f.kind, f.message) for f in result.findings]
+        click.echo(human_summary(summary(result), findings, out))
+    return result
+
+
+@main.command()
+@click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--reproduce",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run again from an earlier output folder's own input, policy and options.",
+)
+@solve_options
+@click.pass_context
+def allocate(
+    ctx: click.Context,
+    data: Path | None,
+    out: Path,
+    reproduce: Path | None,
+    policy_name: str,
+    quiet: bool,
+    **values: Any,
+) -> None:
+    """Allocate the waiting children in DATA and write a proposal to OUT.
+
+    OUT also keeps a copy of the input and the policy in force (OUT/input/), so
+    the run can be checked or repeated from OUT alone (--reproduce).
+
+    \b
+    Example:
+      caseload allocate data/ --policy barnet --out proposal/ --time-limit 60 --seed 0
+      caseload allocate data/ --policy barnet --out leave/ --release W012
+      caseload allocate data/ --out even/ --rebalance --max-moves 20
+      caseload allocate --reproduce proposal/ --out again/
+    """
+    if reproduce is not None:
+        _reproduce(ctx, data, reproduce, out, quiet, values)
+        return
+    if data is None:
+        raise click.UsageError("give DATA (a data folder or .xlsx workbook), or --reproduce OUT")
+    if values["rebalance"] is False and values["max_moves"]:
+        raise InputProblemsError("error: --max-moves needs --rebalance")
+    values["release"] = tuple(values["release"])
+    values["as_of"] = values["as_of"] or date.today()
+    rules = _policy(policy_name)
+    problem = _read(data, rules)
+    _allocate_and_write(problem, rules, _options(values), out, quiet)
+
+
+def _reproduce(
+    ctx: click.Context,
+    data: Path | None,
+    earlier: Path,
+    out: Path,
+    quiet: bool,
+    values: dict[str, Any],
+) -> None:
+    """Repeat the run recorded in ``earlier`` and say whether the proposal is the same."""
+    from click.core import ParameterSource
+
+    given = [
+        name
+        for name in (*values, "policy_name")
+        if name not in REPRODUCE_KEEPS
+        and ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+    ]
+    if data is not None or given:
+        flags = ["DATA"] if data is not None else []
+        flags += ["--" + ("policy" if n == "policy_name" else n.replace("_", "-")) for n in given]
+        raise click.UsageError(
+            f"--reproduce takes the input, policy and options recorded in {earlier}; "
+            f"do not also give {', '.join(flags)}"
+        )
+    if out.resolve() == earlier.resolve():
+        raise click.UsageError("--out must differ from the folder given to --reproduce")
+    before = _read_outputs(earlier)
+    options = before.options.model_copy(update={"processes": values["processes"]})
+    after = _allocate_and_write(before.data, before.policy, options, out, quiet)
+    changed = [
+        a.child_id
+        for a, b in zip(before.allocations, after.allocations, strict=True)
+        if (a.worker_id, a.status) != (b.worker_id, b.status)
+    ]
+    if not changed:
+        click.echo(f"reproduced {earlier}: every child placed as before")
+        return
+    cause = (
+        " (the earlier run was stopped by the wall clock, which is not reproducible)"
+        if before.stats.get("wall_limited")
+        else ""
+    )
+    shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
+    click.echo(
+        f"differs from {earlier}: {len(changed)} children placed differently ({shown}){cause}"
+    )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
+@click.option("--seed", default=0, show_default=True, help="Generator seed.")
+@click.option("--fte", default=140.5, show_default=True, help="Case-holding FTE.")
+@click.option("--new", "new_referrals", default=250, show_default=True, help="New referrals.")
+@click.option("--authorities", default=1, show_default=True, help="Copies of the authority.")
+def example(
+    folder: Path, policy: str, seed: int, fte: float, new_referrals: int, authorities: int
+) -> None:
+    """Write an example authority's data folder (shaped by DfE statistics) to FOLDER.
+
+    \b
+    Example:
+      caseload example data/ --policy barnet --seed 1
+    """
+    from allocator import OutputError, write_data
+    from scenarios import generate_authority
+
+    rules = _policy(policy)
+    try:
+        data = generate_authority(
+            rules,
+            seed=seed,
+            case_holding_fte=fte,
+            new_referrals=new_referrals,
+            authorities=authorities,
+        )
+    except ValueError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    try:
+        write_data(data, folder)
+    except OutputError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    click.echo(
+        f"wrote {folder}/: {len(data.teams)} teams, {len(data.workers)} workers, "
+        f"{len(data.children)} children"
+    )
+
+
+@main.command()
+@click.option(
+    "--out",
+    "folder",
+    default="caseload-demo",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the example data and proposal.",
+)
+@click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
+@click.option("--seed", default=0, show_default=True, help="Generator and solver seed.")
+@click.option(
+    "--time-limit", default=60.0, show_default=True, help="Solver budget (deterministic s)."
+)
+def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
+    """Generate an example authority, allocate its new referrals, print the summary.
+
+    \b
+    Example:
+      caseload demo --out demo/
+    """
+    from allocator import OutputError, write_data
+    from scenarios import generate_authority
+
+    rules = _policy(policy)
+    data = generate_authority(rules, seed=seed, as_of=DEMO_AS_OF)
+    try:
+        write_data(data, folder / "data")
+    except OutputError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    waiting = sum(1 for c in data.children if c.worker_id is None)
+    click.echo(
+        f"example authority: {len(data.teams)} teams, {len(data.workers)} workers, "
+        f"{len(data.children)} children, {waiting} new referrals (written to {folder}/data)"
+    )
+    problem = _read(folder / "data", rules)
+    options = _options({"time_limit": time_limit, "seed": seed, "as_of": DEMO_AS_OF})
+    _allocate_and_write(problem, rules, options, folder / "proposal", quiet=False)
+
+
+@main.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("child_id")
+def explain(out: Path, child_id: str) -> None:
+    """Say why CHILD_ID went where it did, and why not to each other worker.
+
+    \b
+    Example:
+      caseload explain proposal/ C00042
+    """
+    from allocator import UnknownChildError, explain_child
+
+    result = _read_outputs(out)
+    try:
+        why = explain_child(result, child_id)
+    except UnknownChildError as exc:
+        raise InputProblemsError(f"error: {exc} ({out}/allocations.csv)") from None
+    row = why.allocation
+    click.echo(f"{row.child_id} ({row.team_id}): {row.status.value}, weight {row.weight:g}")
+    click.echo(f"  {row.reason}")
+    if not why.candidates:
+        click.echo("  (kept with its worker: no alternatives were considered)")
+        return
+    click.echo("workers of the team:")
+    for c in why.candidates:
+        label = c.verdict.replace("_", " ")
+        rule = f" [{c.rule}]" if c.rule and c.verdict != "chosen" else ""
+        click.echo(f"  {c.worker_id:<12} {label}{rule}: {c.detail}")
+
+
+__all__ = ["main", "parse_date"]

@@ -1,0 +1,87 @@
+"""Options shared by several commands, as decorators (sqlite-utils' ``output_options``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import click
+
+from models import PRESETS
+
+POLICY_HELP = f"Preset name ({', '.join(PRESETS)}) or path to a policy TOML file."
+
+
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` option value as a date (``None`` when not given)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The policy and every option of ``models.Options`` (ranges are checked there)."""
+    for option in reversed(
+        [
+            click.option(
+                "--policy", "policy_name", default="default", show_default=True, help=POLICY_HELP
+            ),
+            click.option(
+                "--time-limit",
+                default=60.0,
+                show_default=True,
+                help="Wall-clock safety stop of the solve, in seconds.",
+            ),
+            click.option(
+                "--work-limit",
+                default=None,
+                type=float,
+                help="Deterministic work limit per sub-problem (reproducible) "
+                "[default: the time limit].",
+            ),
+            click.option(
+                "--gap-limit",
+                default=1e-4,
+                show_default=True,
+                help="Stop balancing within this relative gap of the bound; such a result "
+                "is reported 'feasible' with its gap. 0 insists on proven optimality.",
+            ),
+            click.option("--seed", default=0, show_default=True, help="Solver random seed."),
+            click.option(
+                "--as-of",
+                default=None,
+                callback=parse_date,
+                help="Allocation date for ASYE months and reductions [default: today].",
+            ),
+            click.option(
+                "--release",
+                multiple=True,
+                help="Reallocate this worker's children across the team (long leave).",
+            ),
+            click.option(
+                "--rebalance", is_flag=True, help="Allow existing children to move to even loads."
+            ),
+            click.option(
+                "--max-moves", default=0, show_default=True, help="Moves allowed with --rebalance."
+            ),
+            click.option(
+                "--threads",
+                default=1,
+                show_default=True,
+                help="Solver threads per sub-problem (1 keeps runs byte-identical).",
+            ),
+            click.option(
+                "--processes",
+                default=1,
+                show_default=True,
+                help="Sub-problems (teams) solved side by side, in separate processes.",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+        ]
+    ):
+        func = option(func)
+    return func
