@@ -7,8 +7,8 @@ from typing import Any
 
 from allocator.cpsat import Component, ComponentSolution, SolverSettings
 from allocator.explain import candidates_for, fairness, findings, reason
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.tally import Tally, objective, tally
 from models import (
     AllocationResult,
     Candidate,
@@ -39,9 +39,9 @@ def build_result(
     settings: SolverSettings,
 ) -> AllocationResult:
     """Everything the outputs need, computed once from the final assignment."""
-    t = tally(inst, final)
-    value = objective(inst, t)
-    bound = _bound(inst, t, comps, solutions, value)
+    holdings = Holdings(inst, final)
+    value = holdings.objective()
+    bound = _bound(inst, holdings, comps, solutions, value)
     allocations = []
     candidates: list[Candidate] = []
     for ch in inst.children:
@@ -53,17 +53,17 @@ def build_result(
                 team_id=ch.child.team_id,
                 worker_id=inst.workers[w].worker_id if w is not None else None,
                 status=child_state,
-                weight=t.weights[ch.index],
-                reason=reason(inst, t, ch.index),
+                weight=holdings.weights[ch.index],
+                reason=reason(inst, holdings, ch.index),
                 worker_before=inst.workers[ch.current].worker_id
                 if ch.current is not None
                 else None,
             )
         )
         if child_state is not ChildStatus.KEPT:
-            candidates += candidates_for(inst, t, ch.index)
+            candidates += candidates_for(inst, holdings, ch.index)
     statuses = {s.status for s in solutions}
-    found = tuple(findings(inst, t))
+    found = tuple(findings(inst, holdings))
     status = (
         SolveStatus.ERROR
         if "error" in statuses
@@ -80,17 +80,21 @@ def build_result(
         best_bound=round(bound, 6),
         solve_seconds=round(seconds, 3),
         allocations=tuple(allocations),
-        workers=tuple(_worker_rows(inst, t)),
+        workers=tuple(_worker_rows(inst, holdings)),
         findings=found,
         candidates=tuple(candidates),
-        fairness=tuple(fairness(inst, t)),
-        greedy_objective=round(objective(inst, tally(inst, baseline)), 6),
+        fairness=tuple(fairness(inst, holdings)),
+        greedy_objective=round(Holdings(inst, baseline).objective(), 6),
         stats={**_stats(inst, baseline, comps, solutions, found), "solver": asdict(settings)},
     )
 
 
 def _bound(
-    inst: Instance, t: Tally, comps: list[Component], sols: list[ComponentSolution], value: float
+    inst: Instance,
+    holdings: Holdings,
+    comps: list[Component],
+    sols: list[ComponentSolution],
+    value: float,
 ) -> float:
     """Objective minus each component's proven gap (workers outside any component are fixed)."""
     gap = 0.0
@@ -98,7 +102,7 @@ def _bound(
         if sol.bound_true is None:
             continue
         part = sum(
-            t.load[w] ** 2 / inst.workers[w].capacity
+            holdings.load(w) ** 2 / inst.workers[w].capacity
             for w in comp.workers
             if inst.workers[w].capacity > 0
         )
@@ -116,10 +120,10 @@ class BoundError(RuntimeError):
     """A lower bound above a feasible objective: a modelling error, never expected."""
 
 
-def _worker_rows(inst: Instance, t: Tally) -> list[WorkerLoad]:
+def _worker_rows(inst: Instance, holdings: Holdings) -> list[WorkerLoad]:
     rows = []
     for w in inst.workers:
-        per_fte = t.count[w.index] / w.worker.fte
+        per_fte = holdings.count[w.index] / w.worker.fte
         rows.append(
             WorkerLoad(
                 worker_id=w.worker_id,
@@ -131,10 +135,10 @@ def _worker_rows(inst: Instance, t: Tally) -> list[WorkerLoad]:
                 max_load=w.load_cap,
                 accepting=w.accepting,
                 children_before=w.children_before,
-                children_after=t.count[w.index],
+                children_after=holdings.count[w.index],
                 load_before=round(w.load_before, 4),
-                load_after=t.load[w.index],
-                new_children=t.arrivals[w.index],
+                load_after=holdings.load(w.index),
+                new_children=holdings.arrivals[w.index],
                 band=inst.policy.band(per_fte) if w.capacity > 0 else "no_cases",
                 reduction=(f"{w.reduction:g}: {w.reduction_reason}" if w.reduction else ""),
             )

@@ -14,7 +14,6 @@ Spec keys: ``kind`` (``npap``, ``synthetic`` or ``naive``), ``name``, and
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import resource
 import sys
@@ -42,9 +41,9 @@ def peak_mb() -> float:
     return max(own, kids) / 1024
 
 
-def options(spec: dict[str, Any], **extra: Any):  # -> allocator.instance.Options
+def options(spec: dict[str, Any], **extra: Any):  # -> models.Options
     """``Options`` for the spec, passing only fields this version of the engine has."""
-    from allocator.instance import Options
+    from models import Options
 
     wanted: dict[str, Any] = {
         "as_of": AS_OF,
@@ -57,7 +56,7 @@ def options(spec: dict[str, Any], **extra: Any):  # -> allocator.instance.Option
     if spec.get("mode") == "rebalance":
         wanted.update(rebalance=True, max_moves=spec.get("max_moves", 100))
     wanted.update(extra)
-    known = {f.name for f in dataclasses.fields(Options)}
+    known = set(Options.model_fields)
     return Options(**{k: v for k, v in wanted.items() if k in known})
 
 
@@ -67,8 +66,8 @@ def load(spec: dict[str, Any]):
         from allocator.io.npap import read_npap
 
         return read_npap(Path(spec["path"]))
-    from allocator.example import generate_authority
     from models import load_policy
+    from scenarios import generate_authority
 
     policy = load_policy(spec.get("policy", "barnet"))
     return generate_authority(policy, **spec["generate"]), policy
@@ -76,7 +75,7 @@ def load(spec: dict[str, Any]):
 
 def released_worker(data, policy, spec: dict[str, Any]) -> str:
     """The accepting case-holding worker with the most children (ties: input order)."""
-    from allocator.instance import prepare
+    from allocator.prepare import prepare
 
     inst = prepare(data, policy, options(spec))
     holders = [w for w in inst.workers if w.accepting and w.case_holding]
@@ -93,7 +92,7 @@ def continuous_bound(inst, result) -> float:
     ``coefs = 1 / capacity``). Every other case holder adds its own
     ``load**2 / capacity``. Weights are the proposal's (sibling discounts applied).
     """
-    from allocator.bounds import water_filling
+    from allocator.cpsat.bounds import water_filling
 
     load_after = {row.worker_id: row.load_after for row in result.workers}
     kept: dict[str, float] = defaultdict(float)
@@ -121,7 +120,7 @@ def continuous_bound(inst, result) -> float:
 def run_allocator(spec: dict[str, Any]) -> dict[str, Any]:
     """Time ``allocate`` on the spec's instance; greedy's return marks the first proposal."""
     import allocator.solve as solve_module
-    from allocator.instance import prepare
+    from allocator.prepare import prepare
     from models import ChildStatus
 
     loaded = time.perf_counter()
@@ -145,7 +144,7 @@ def run_allocator(spec: dict[str, Any]) -> dict[str, Any]:
 
         solve_module.greedy = timed_greedy
     else:  # the engine no longer calls greedy by that name: time set-up + greedy apart
-        from allocator.greedy import greedy
+        from allocator.heuristics import greedy
 
         t = time.perf_counter()
         greedy(prepare(data, policy, opts))
@@ -188,17 +187,9 @@ def run_allocator(spec: dict[str, Any]) -> dict[str, Any]:
         unallocated_findings=[f.message for f in result.findings if f.kind == "unallocated"][:3],
     )
     try:
-        from allocator.checker import check
+        from allocator import check
 
-        violations = check(
-            data,
-            policy,
-            result,
-            as_of=opts.as_of,
-            release=opts.release,
-            rebalance=opts.rebalance,
-            max_moves=opts.max_moves,
-        )
+        violations = check(data, policy, result)
         out["violations"] = [v.message for v in violations]
     except Exception as exc:  # the checker is not what is measured
         out["violations_error"] = f"{type(exc).__name__}: {exc}"

@@ -30,8 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-NPAP_ROOT = SHARED / "benchmarks" / "npap"
+NPAP_ROOT = HERE / "npap"
 for entry in (ROOT, HERE):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
@@ -517,7 +516,7 @@ DEFINITIONS = """\
   objective (not comparable when greedy leaves children unallocated).
 - **continuous LB**: per team, the proposal's total load (kept load plus the
   weights of the children it allocates) water-filled over the accepting
-  case-holding workers (`allocator.bounds.water_filling`, coefficients
+  case-holding workers (`allocator.cpsat.bounds.water_filling`, coefficients
   1/capacity, floors = the load each keeps), plus `load**2 / capacity` of every
   other case holder. In rebalance mode every case holder not released takes part,
   with floor 0 (no child is fixed). It ignores counts, caps, moves and the
@@ -552,9 +551,9 @@ def cli_team(runs: int) -> dict[str, Any]:
     """Wall time of the whole ``caseload allocate`` command on the team instance."""
     import tempfile
 
-    from allocator.example import generate_authority
-    from allocator.io import write_data
+    from allocator import write_data
     from models import load_policy
+    from scenarios import generate_authority
 
     _, kwargs, _ = next(s for s in SYNTHETIC if s[0] == "team")
     data = generate_authority(load_policy("barnet"), **kwargs)

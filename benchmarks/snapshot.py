@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+NPAP_ROOT = ROOT / "benchmarks" / "npap"
 AS_OF = "2026-11-23"
 LIMITS = ["--time-limit", "900", "--work-limit", "30"]
 """A generous wall clock and a work limit, so no case stops on the clock."""
@@ -85,7 +85,7 @@ def make_inputs(inputs: Path) -> None:
 
     policy_file = inputs / "npap.toml"
     policy_file.write_text(NPAP_POLICY, encoding="utf-8")
-    for name, path in npap_instances(SHARED / "benchmarks" / "npap"):
+    for name, path in npap_instances(NPAP_ROOT):
         data, _ = read_npap(path)
         write_data(data, inputs / "npap" / name)
 

@@ -300,9 +300,9 @@ def policy_toml(policy: Policy) -> str:
     """The policy as TOML that :func:`parse_policy` reads back equal.
 
     Every field is written (but for lists and tables empty by default), so the
-    file does not depend on this version's defaults. TOML has no null: a field that is ``None`` is left out where its
-    default is ``None`` too, and written ``"none"`` where the default sets a
-    value (only the oversight limits today).
+    file does not depend on this version's defaults. TOML has no null: a field
+    that is ``None`` is left out where its default is ``None`` too, and written
+    ``"none"`` where the default sets a value (only the oversight limits today).
 
     Examples
     --------

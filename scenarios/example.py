@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
 
-from scenarios.dfe import DFE_CSV, dfe_profile
 from models import Child, Policy, ProblemData, Role, Team, Worker
+from scenarios.dfe import DFE_CSV, dfe_profile
 
 __all__ = [
     "DFE_CSV",

@@ -10,8 +10,8 @@ def components(instance: Instance, decompose: bool = True) -> list[Component]:
     """Connected components of workers linked by a movable child's candidates.
 
     A global limit (``--max-moves``) couples every team, so rebalancing is one
-    component; so is every run with ``decompose=False``. Components come out in the order of their first worker, so the
-    split is deterministic.
+    component; so is every run with ``decompose=False``. Components come out in
+    the order of their first worker, so the split is deterministic.
     """
     n = len(instance.workers)
     parent = list(range(n))

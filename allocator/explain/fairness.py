@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import statistics
 
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.tally import Tally
 from models import TeamFairness
 
 
-def fairness(inst: Instance, t: Tally) -> list[TeamFairness]:
+def fairness(inst: Instance, holdings: Holdings) -> list[TeamFairness]:
     """Per team: spread of children per FTE and of load per capacity, and the Gini index."""
     out = []
     for team, members in inst.team_workers.items():
         holders = [w for w in members if inst.workers[w].capacity > 0]
         if not holders:
             continue
-        per_fte = [t.count[w] / inst.workers[w].worker.fte for w in holders]
-        util = [t.utilisation(inst, w) for w in holders]
+        per_fte = [holdings.count[w] / inst.workers[w].worker.fte for w in holders]
+        util = [holdings.utilisation(w) for w in holders]
         out.append(
             TeamFairness(
                 team_id=team,

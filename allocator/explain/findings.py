@@ -5,38 +5,38 @@ from __future__ import annotations
 import math
 
 from allocator.explain.reasons import unallocated_cause
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.tally import Tally, splits
 from models import Finding, Role
 
 
-def findings(inst: Instance, t: Tally) -> list[Finding]:
+def findings(inst: Instance, holdings: Holdings) -> list[Finding]:
     """Every finding, in a stable order: workers, teams, families, shortfalls, data."""
     out: list[Finding] = []
-    out += _worker_findings(inst, t)
-    out += _team_findings(inst, t)
-    out += _split_findings(inst, t)
-    out += _conflicts(inst, t)
-    out += shortfalls(inst, t)
+    out += _worker_findings(inst, holdings)
+    out += _team_findings(inst, holdings)
+    out += _split_findings(inst, holdings)
+    out += _conflicts(inst, holdings)
+    out += shortfalls(inst, holdings)
     return out
 
 
-def _conflicts(inst: Instance, t: Tally) -> list[Finding]:
+def _conflicts(inst: Instance, holdings: Holdings) -> list[Finding]:
     """Sibling groups that 'always together' leaves waiting: the rules that collide."""
     out = []
     seen: set[str] = set()
     for ch in inst.children:
         family = ch.family
-        if not ch.movable or t.assignment[ch.index] is not None or family in seen:
+        if not ch.movable or holdings.assignment[ch.index] is not None or family in seen:
             continue
-        cause, words = unallocated_cause(inst, t, ch.index)
+        cause, words = unallocated_cause(inst, holdings, ch.index)
         if cause == "siblings" and family is not None:
             seen.add(family)
             out.append(Finding(kind="conflict", entities=(family,), message=words))
     return out
 
 
-def _worker_findings(inst: Instance, t: Tally) -> list[Finding]:
+def _worker_findings(inst: Instance, holdings: Holdings) -> list[Finding]:
     out = []
     policy = inst.policy
     for w in inst.workers:
@@ -63,7 +63,7 @@ def _worker_findings(inst: Instance, t: Tally) -> list[Finding]:
                     ),
                 )
             )
-        per_fte = t.count[w.index] / w.worker.fte
+        per_fte = holdings.count[w.index] / w.worker.fte
         band = policy.band(per_fte) if w.capacity > 0 else "within"
         if band != "within":
             threshold = next(x for x in policy.thresholds if x.name == band)
@@ -107,7 +107,7 @@ def _worker_findings(inst: Instance, t: Tally) -> list[Finding]:
     return out
 
 
-def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
+def _team_findings(inst: Instance, holdings: Holdings) -> list[Finding]:
     out = []
     span = inst.policy.span
     by_manager: dict[str, list[str]] = {}
@@ -142,7 +142,7 @@ def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
                 )
             )
     for team in inst.data.teams:
-        held = len(t.team_cases[team.team_id])
+        held = len(holdings.team_cases[team.team_id])
         hi, lo = span.oversight_max, span.oversight_min
         if hi is not None and held > hi:
             out.append(
@@ -169,10 +169,10 @@ def _team_findings(inst: Instance, t: Tally) -> list[Finding]:
     return out
 
 
-def _split_findings(inst: Instance, t: Tally) -> list[Finding]:
+def _split_findings(inst: Instance, holdings: Holdings) -> list[Finding]:
     out = []
-    before = splits(inst, [ch.current for ch in inst.children])
-    for family, held in splits(inst, t.assignment).items():
+    before = Holdings(inst, [ch.current for ch in inst.children]).splits()
+    for family, held in holdings.splits().items():
         if before.get(family) == held:
             continue
         names = ", ".join(inst.workers[w].worker_id for w in held)
@@ -180,8 +180,8 @@ def _split_findings(inst: Instance, t: Tally) -> list[Finding]:
         room = max(
             (
                 max(inst.workers[w].count_cap, inst.workers[w].children_before)
-                - t.count[w]
-                + sum(1 for s in members if t.assignment[s] == w)
+                - holdings.count[w]
+                + sum(1 for s in members if holdings.assignment[s] == w)
             )
             for w in held
         )
@@ -199,22 +199,22 @@ def _split_findings(inst: Instance, t: Tally) -> list[Finding]:
     return out
 
 
-def shortfalls(inst: Instance, t: Tally) -> list[Finding]:
+def shortfalls(inst: Instance, holdings: Holdings) -> list[Finding]:
     """Unallocated children per team, with what would fix each cause."""
     out = []
     for team in inst.data.teams:
         left = [
             c
             for c in inst.team_children[team.team_id]
-            if inst.children[c].movable and t.assignment[c] is None
+            if inst.children[c].movable and holdings.assignment[c] is None
         ]
         if not left:
             continue
         by_cause: dict[str, list[int]] = {}
         for c in left:
-            by_cause.setdefault(unallocated_cause(inst, t, c)[0], []).append(c)
+            by_cause.setdefault(unallocated_cause(inst, holdings, c)[0], []).append(c)
         fixes = [
-            _fix(inst, t, team.team_id, team.service, cause, children)
+            _fix(inst, holdings, team.team_id, team.service, cause, children)
             for cause, children in sorted(by_cause.items())
         ]
         out.append(
@@ -230,14 +230,14 @@ def shortfalls(inst: Instance, t: Tally) -> list[Finding]:
 
 
 def _fix(
-    inst: Instance, t: Tally, team: str, service_key: str, cause: str, children: list[int]
+    inst: Instance, holdings: Holdings, team: str, service_key: str, cause: str, children: list[int]
 ) -> str:
     n = len(children)
     if cause == "oversight":
         top = inst.oversight_max[team]
         return (
             f"{n} blocked by the manager's oversight maximum of {top} cases "
-            f"(team holds {len(t.team_cases[team])}): a second manager, a team split, or "
+            f"(team holds {len(holdings.team_cases[team])}): a second manager, a team split, or "
             "allocation to another team would fix it"
         )
     if cause == "capacity":

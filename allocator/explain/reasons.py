@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.tally import Tally, blocking_caps
 from models import SiblingMode
 
 RULE_WORDS = {
@@ -33,7 +33,7 @@ def standing(inst: Instance, w: int, children: int, load: float) -> str:
     return f"{info.worker_id} with {children} children ({share}), load {load:g}{per}"
 
 
-def why_chosen(inst: Instance, t: Tally, c: int, w: int) -> str:
+def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:
     ch = inst.children[c]
     info = inst.workers[w]
     parts = []
@@ -41,7 +41,9 @@ def why_chosen(inst: Instance, t: Tally, c: int, w: int) -> str:
     if prev == info.worker_id:
         parts.append(f"{info.worker_id} knew the child before")
     if ch.family is not None:
-        sibs = [s for s in inst.families.get(ch.family, []) if s != c and t.assignment[s] == w]
+        sibs = [
+            s for s in inst.families.get(ch.family, []) if s != c and holdings.assignment[s] == w
+        ]
         if sibs:
             names = ", ".join(inst.children[s].child_id for s in sibs[:3])
             parts.append(f"keeps siblings together (with {names})")
@@ -49,14 +51,14 @@ def why_chosen(inst: Instance, t: Tally, c: int, w: int) -> str:
         parts.append(f"works in the child's locality {info.worker.locality}")
     if ch.child.required_skill:
         parts.append(f"has the required skill '{ch.child.required_skill}'")
-    parts.append(f"leaves {standing(inst, w, t.count[w], t.load[w])}")
+    parts.append(f"leaves {standing(inst, w, holdings.count[w], holdings.load(w))}")
     return "; ".join(parts)
 
 
-def reason(inst: Instance, t: Tally, c: int) -> str:
+def reason(inst: Instance, holdings: Holdings, c: int) -> str:
     """One sentence a team manager can read, for one child."""
     ch = inst.children[c]
-    w = t.assignment[c]
+    w = holdings.assignment[c]
     if w is not None and w == ch.current:
         return f"Kept with {inst.workers[w].worker_id}; no change."
     if w is not None:
@@ -64,7 +66,7 @@ def reason(inst: Instance, t: Tally, c: int) -> str:
         role = info.worker.role.value.replace("_", " ")
         eligible = len(ch.candidates) - (1 if ch.current in ch.candidates else 0)
         lead = f"{info.worker_id} ({role}, {info.worker.fte:g} FTE)"
-        why = why_chosen(inst, t, c, w)
+        why = why_chosen(inst, holdings, c, w)
         if ch.current is None:
             return (
                 f"Allocated to {lead}, the most even choice among {eligible} eligible "
@@ -73,15 +75,15 @@ def reason(inst: Instance, t: Tally, c: int) -> str:
         frm = inst.workers[ch.current]
         cause = "released (long leave)" if frm.released else "to even the team's loads"
         return f"Moved from {frm.worker_id} ({cause}) to {lead}: {why}."
-    return "Unallocated: " + why_unallocated(inst, t, c) + "."
+    return "Unallocated: " + why_unallocated(inst, holdings, c) + "."
 
 
-def why_unallocated(inst: Instance, t: Tally, c: int) -> str:
+def why_unallocated(inst: Instance, holdings: Holdings, c: int) -> str:
     """What stops this child being allocated, in words."""
-    return unallocated_cause(inst, t, c)[1]
+    return unallocated_cause(inst, holdings, c)[1]
 
 
-def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
+def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, str]:
     """``(cause, words)``; cause is ``eligibility``, ``siblings``, ``oversight``,
     ``capacity`` or ``priority``."""
     ch = inst.children[c]
@@ -89,13 +91,13 @@ def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
     if not ch.candidates:
         rules = Counter(rule for rule, _ in ch.ruled_out.values())
         if "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS:
-            return "siblings", sibling_conflict(inst, t, c)
+            return "siblings", sibling_conflict(inst, holdings, c)
         listed = ", ".join(f"{n} {RULE_WORDS.get(r, r)}" for r, n in sorted(rules.items()))
         return (
             "eligibility",
             f"no eligible worker in {team} ({listed or 'the team has no workers'})",
         )
-    blocked = {w: blocking_caps(inst, t, c, w) for w in ch.candidates}
+    blocked = {w: holdings.blocking_caps(c, w) for w in ch.candidates}
     if all(blocked.values()):
         rules = Counter(b[0][0] for b in blocked.values())
         if set(rules) == {"oversight"}:
@@ -107,14 +109,14 @@ def unallocated_cause(inst: Instance, t: Tally, c: int) -> tuple[str, str]:
             f"in {team} are full ({listed})"
         )
     if inst.policy.siblings is SiblingMode.ALWAYS and ch.family in inst.families:
-        return "siblings", sibling_conflict(inst, t, c)
+        return "siblings", sibling_conflict(inst, holdings, c)
     room = ", ".join(inst.workers[w].worker_id for w, b in blocked.items() if not b)
     return "priority", (
         f"left for a child of higher priority or by the time limit; workers with room: {room}"
     )
 
 
-def sibling_conflict(inst: Instance, t: Tally, c: int) -> str:
+def sibling_conflict(inst: Instance, holdings: Holdings, c: int) -> str:
     """Plain words for 'always together' meeting a cap."""
     ch = inst.children[c]
     family = ch.family or ""
@@ -124,7 +126,7 @@ def sibling_conflict(inst: Instance, t: Tally, c: int) -> str:
         info = inst.workers[w]
         if not info.accepting:
             continue
-        free = max(info.count_cap, info.children_before) - t.count[w]
+        free = max(info.count_cap, info.children_before) - holdings.count[w]
         room.append((free, info.worker_id))
     best = max(room, default=(0, "nobody"))
     return (

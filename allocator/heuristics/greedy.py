@@ -1,41 +1,41 @@
 """The greedy baseline: what a manager does by hand, and the solver's first hint.
 
 Heaviest first (a sibling group counts as one block), each to the eligible
-worker with the lowest utilisation who has room under every cap, preferring the
-worker who already holds a sibling. Existing allocations are left as they are.
+worker with the lowest utilisation after taking it who has room under every
+cap, preferring the worker who already holds a sibling. Existing allocations
+are left as they are.
 """
 
 from __future__ import annotations
 
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.heuristics.room import Room, fits, place, room_for
 from models import SiblingMode
 
 
 def greedy(inst: Instance) -> list[int | None]:
     """Worker index for every child (``None`` = unallocated) under the greedy rule."""
-    assignment: list[int | None] = [
-        None if ch.movable and not _stays(inst, ch.index) else ch.current for ch in inst.children
-    ]
-    room = room_for(inst, assignment)
-
-    for block in _blocks(inst, assignment):
-        anchors = _anchors(inst, block, assignment)
+    held = Holdings(
+        inst,
+        [None if ch.movable and not _stays(inst, ch.index) else ch.current for ch in inst.children],
+    )
+    for block in _blocks(inst, held):
+        anchors = _anchors(inst, block, held)
         common = set(inst.children[block[0]].candidates)
         for c in block[1:]:
             common &= set(inst.children[c].candidates)
-        target = _best(inst, room, block, [w for w in anchors if w in common])
+        target = _best(inst, held, block, [w for w in anchors if w in common])
         if target is None:  # (worker 0 is a real anchor: no `or` here)
-            target = _best(inst, room, block, sorted(common))
+            target = _best(inst, held, block, sorted(common))
         if target is not None:
             for c in block:
-                place(inst, room, assignment, c, target)
+                held.place(c, target)
         elif len(block) > 1 and inst.policy.siblings is SiblingMode.TOGETHER_WHERE_POSSIBLE:
             for c in sorted(block, key=lambda c: (-inst.children[c].weight, c)):
-                w = _best(inst, room, [c], inst.children[c].candidates)
+                w = _best(inst, held, [c], inst.children[c].candidates)
                 if w is not None:
-                    place(inst, room, assignment, c, w)
-    return assignment
+                    held.place(c, w)
+    return list(held.assignment)
 
 
 def _stays(inst: Instance, c: int) -> bool:
@@ -44,9 +44,9 @@ def _stays(inst: Instance, c: int) -> bool:
     return ch.current is not None and not inst.workers[ch.current].released
 
 
-def _blocks(inst: Instance, assignment: list[int | None]) -> list[list[int]]:
+def _blocks(inst: Instance, held: Holdings) -> list[list[int]]:
     """Children to place, siblings grouped, heaviest block first (ties by input order)."""
-    waiting = [ch.index for ch in inst.children if ch.movable and assignment[ch.index] is None]
+    waiting = [ch.index for ch in inst.children if ch.movable and held.assignment[ch.index] is None]
     by_family: dict[str, list[int]] = {}
     blocks: list[list[int]] = []
     for c in waiting:
@@ -61,22 +61,21 @@ def _blocks(inst: Instance, assignment: list[int | None]) -> list[list[int]]:
     return sorted(blocks, key=lambda b: (-sum(inst.children[c].weight for c in b), b[0]))
 
 
-def _anchors(inst: Instance, block: list[int], assignment: list[int | None]) -> list[int]:
+def _anchors(inst: Instance, block: list[int], held: Holdings) -> list[int]:
     family = inst.children[block[0]].family
     if family is None:
         return []
     members = inst.families.get(family, [])
-    return sorted({w for c in members if (w := assignment[c]) is not None})
+    return sorted({w for c in members if (w := held.assignment[c]) is not None})
 
 
-def _best(inst: Instance, room: Room, block: list[int], options: list[int]) -> int | None:
+def _best(inst: Instance, held: Holdings, block: list[int], options: list[int]) -> int | None:
     """Lowest utilisation after the block among workers it fits (ties: input order)."""
-    extra = sum(inst.children[c].weight for c in block)
     best, best_key = None, None
     for w in options:
-        if not fits(inst, room, block, w):
+        if not held.fits(block, w):
             continue
-        key = ((room.load[w] + extra) / inst.workers[w].capacity, w)
+        key = ((held.load(w) + held.added_load(block, w)) / inst.workers[w].capacity, w)
         if best_key is None or key < best_key:
             best, best_key = w, key
     return best

@@ -8,22 +8,21 @@ are not moved away from them.
 
 from __future__ import annotations
 
+from allocator.holdings import Holdings
 from allocator.prepare import Instance
-from allocator.heuristics.room import fits, place, room_for
 
 
 def improve_by_moves(
     inst: Instance, assignment: list[int | None], max_moves: int
 ) -> list[int | None]:
     """A copy of ``assignment`` with up to ``max_moves`` improving moves applied."""
-    out = list(assignment)
-    room = room_for(inst, out)
+    held = Holdings(inst, assignment)
     with_sibling = {
         c
-        for c in range(len(out))
-        if out[c] is not None
+        for c in range(len(assignment))
+        if assignment[c] is not None
         and any(
-            s != c and out[s] == out[c]
+            s != c and assignment[s] == assignment[c]
             for s in inst.families.get(inst.children[c].family or "", [])
         )
     }
@@ -32,7 +31,7 @@ def improve_by_moves(
         for ch in inst.children
         if ch.movable
         and ch.current is not None
-        and out[ch.index] == ch.current
+        and assignment[ch.index] == ch.current
         and not inst.workers[ch.current].released
         and ch.index not in with_sibling
         and len(ch.candidates) > 1
@@ -44,21 +43,22 @@ def improve_by_moves(
             c = ch.index
             if c in moved:
                 continue
-            frm = out[c]
+            frm = held.assignment[c]
             assert frm is not None
-            gain_from = _change(room.load[frm], -ch.weight, inst.workers[frm].capacity)
+            gain_from = _change(held.load(frm), -held.removed_load(c), inst.workers[frm].capacity)
             for to in ch.candidates:
-                if to == frm or not fits(inst, room, [c], to):
+                if to == frm or not held.fits([c], to):
                     continue
-                delta = gain_from + _change(room.load[to], ch.weight, inst.workers[to].capacity)
+                grow = held.added_load([c], to)
+                delta = gain_from + _change(held.load(to), grow, inst.workers[to].capacity)
                 if delta < -1e-9 and (best is None or (delta, c, to) < best):
                     best = (delta, c, to)
         if best is None:
             break
         _, c, to = best
-        place(inst, room, out, c, to)
+        held.place(c, to)
         moved.add(c)
-    return out
+    return list(held.assignment)
 
 
 def _change(load: float, weight: float, capacity: float) -> float:

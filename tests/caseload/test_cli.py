@@ -40,7 +40,14 @@ SUMMARY_CONTRACT = [
     "children_allocated",
     "children_unallocated",
 ]
-OUTPUTS = ["allocations.csv", "workers.csv", "summary.json", "candidates.csv", "findings.csv", "input"]
+OUTPUTS = [
+    "allocations.csv",
+    "workers.csv",
+    "summary.json",
+    "candidates.csv",
+    "findings.csv",
+    "input",
+]
 TIMING = ("solve_seconds", "stage_seconds")
 
 # Two problems on different rows of workers.csv, three in all.
