@@ -37,10 +37,57 @@ def allocate(
     *,
     settings: SolverSettings | None = None,
 ) -> AllocationResult:
-    """Propose an allocation: greedy baseline, then the CP-SAT model per component.
+    """Propose who takes each waiting child, keeping every rule of the policy.
 
-    ``settings`` tunes the model (benchmarks compare them); the defaults are
-    what the benchmarks measured best. See :func:`allocator.allocate`.
+    The greedy baseline (what a manager does by hand) is the first proposal and
+    hint; then, per independent sub-problem, the CP-SAT model minimises in
+    order: children left waiting (statutory work first), sibling groups split,
+    ``sum load**2 / capacity`` (the data contract's objective), and moves,
+    continuity and locality. Every child gets a one-sentence reason.
+
+    Parameters
+    ----------
+    data
+        Teams, workers and children (from :func:`read_data`, or built in Python).
+    policy
+        The rules in force (``models.load_policy``).
+    options
+        What the user decides: as-of date, limits, seed, release, rebalance.
+    progress
+        Called as ``progress(done, total, elapsed_seconds)`` after each solved
+        sub-problem (a team, or teams sharing workers).
+    settings
+        Solver tuning for benchmarks; the defaults are what measured best.
+
+    Returns
+    -------
+    AllocationResult
+        One row per child (input order) and per worker (input order), findings,
+        candidates, fairness per team, the objective in weight units squared per
+        FTE and its bound, and the input itself (``data``, ``policy``, ``options``).
+        Status ``optimal`` only when proven.
+
+    Raises
+    ------
+    KeyError
+        A team's service is not in the policy (:func:`read_data` with the policy
+        reports it as bad input instead).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from models import Child, Options, ProblemData, Role, Team, Worker, load_policy
+    >>> data = ProblemData(
+    ...     teams=(Team(team_id="T1", service="cin"),),
+    ...     workers=(
+    ...         Worker(worker_id="W1", team_id="T1", role=Role.SOCIAL_WORKER, fte=1),
+    ...         Worker(worker_id="W2", team_id="T1", role=Role.SOCIAL_WORKER, fte=0.5),
+    ...     ),
+    ...     children=tuple(Child(child_id=f"C{i}", team_id="T1", category="cin") for i in range(3)),
+    ... )
+    >>> result = allocate(data, load_policy("default"), Options(as_of=date(2026, 11, 23)))
+    >>> result.status.value, [a.worker_id for a in result.allocations]
+    ('optimal', ['W1', 'W1', 'W2'])
     """
     settings = settings or SolverSettings()
     started = time.perf_counter()

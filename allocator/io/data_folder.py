@@ -10,7 +10,7 @@ from models import ProblemData
 
 
 def write_data(data: ProblemData, folder: Path | str) -> None:
-    """Write ``data`` as a contract data folder that ``read_data`` reads back equal.
+    r"""Write ``data`` as a contract data folder that ``read_data`` reads back equal.
 
     Lists are ``;``-joined and sorted, dates ISO, booleans ``true``/``false``,
     numbers in their shortest exact form (``0.6``, ``1``), ``None`` empty.
@@ -23,6 +23,18 @@ def write_data(data: ProblemData, folder: Path | str) -> None:
     ------
     OutputError
         ``folder`` exists and holds files that are not data-folder files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from allocator import read_data
+    >>> from models import ProblemData, Team
+    >>> folder = Path(tempfile.mkdtemp()) / "data"
+    >>> data = ProblemData(teams=(Team(team_id="007", service="cin"),), workers=(), children=())
+    >>> write_data(data, folder)
+    >>> (folder / "teams.csv").read_text()
+    'team_id,service,manager_id,name\n007,cin,,\n'
     """
     with atomic_folder(Path(folder), allowed=DATA_FILES) as tmp:
         write_data_files(data, tmp)

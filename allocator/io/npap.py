@@ -175,8 +175,9 @@ def read_npap(path: Path) -> tuple[ProblemData, Policy]:
 
     Examples
     --------
-    >>> data, policy = read_npap(Path("shared/benchmarks/npap/pathological.txt"))  # doctest: +SKIP
-    >>> len(data.workers), len(data.children)  # doctest: +SKIP
+    >>> root = Path(__file__).resolve().parents[2] / "benchmarks" / "npap"
+    >>> data, policy = read_npap(root / "pathological.txt")
+    >>> len(data.workers), len(data.children)
     (6, 14)
     """
     path = Path(path)

@@ -97,8 +97,31 @@ def _version(package: str) -> str:
 
 
 def summary(result: AllocationResult) -> dict[str, Any]:
-    """``summary.json``: the contract's fields, the human summary's figures, and what
-    reproduces the run (input hash, policy in force, options, solver settings, versions)."""
+    """The content of ``summary.json`` for a proposal.
+
+    The contract's fields (``status``, ``objective``, ``best_bound``,
+    ``solve_seconds``, ``children_allocated``, ``children_unallocated``), the
+    figures the printed summary uses (moves, workers per threshold band, sibling
+    groups split, the greedy baseline's objective, fairness per team, findings
+    by kind), the model's statistics, and what reproduces the run
+    (``reproduce``: input hash, policy in force, options, solver settings, seed,
+    versions). Times are seconds; objectives are ``sum load**2 / capacity``.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from allocator import allocate
+    >>> from models import Child, Options, ProblemData, Role, Team, Worker, load_policy
+    >>> data = ProblemData(
+    ...     teams=(Team(team_id="T1", service="cin"),),
+    ...     workers=(Worker(worker_id="W1", team_id="T1", role=Role.SOCIAL_WORKER, fte=1),),
+    ...     children=(Child(child_id="C1", team_id="T1", category="cin"),),
+    ... )
+    >>> result = allocate(data, load_policy("default"), Options(as_of=date(2026, 11, 23)))
+    >>> info = summary(result)
+    >>> info["status"], info["children_allocated"], info["reproduce"]["options"]["as_of"]
+    ('optimal', 1, '2026-11-23')
+    """
     options = result.options
     bands: dict[str, int] = {}
     for w in result.workers:
@@ -150,10 +173,38 @@ def summary(result: AllocationResult) -> dict[str, Any]:
 def write_outputs(result: AllocationResult, folder: Path | str) -> None:
     """Write every output file, and the input, into ``folder`` at once (nothing half-written).
 
+    ``allocations.csv``, ``workers.csv``, ``summary.json`` (the data contract),
+    ``candidates.csv``, ``findings.csv``, and ``input/`` with the data folder
+    and ``policy.toml``. Files are byte-identical for identical results (but
+    for the timing fields of ``summary.json``). The files appear all at once:
+    they are written to a temporary sibling folder that then takes the place of
+    ``folder``.
+
     Raises
     ------
     OutputError
-        ``folder`` exists and holds files this tool did not write.
+        ``folder`` exists and holds files or folders this tool did not write.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from pathlib import Path
+    >>> from allocator import allocate
+    >>> from models import Child, Options, ProblemData, Role, Team, Worker, load_policy
+    >>> data = ProblemData(
+    ...     teams=(Team(team_id="T1", service="cin"),),
+    ...     workers=(Worker(worker_id="W1", team_id="T1", role=Role.SOCIAL_WORKER, fte=1),),
+    ...     children=(Child(child_id="C1", team_id="T1", category="cin"),),
+    ... )
+    >>> result = allocate(data, load_policy("default"), Options(as_of=date(2026, 11, 23)))
+    >>> out = Path(tempfile.mkdtemp()) / "proposal"
+    >>> write_outputs(result, out)
+    >>> sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['allocations.csv', 'candidates.csv', 'findings.csv', 'input', 'summary.json',
+     'workers.csv']
+    >>> read_outputs(out).allocations[0].worker_id
+    'W1'
     """
     with atomic_folder(Path(folder), allowed=OUTPUT_FILES, folders={INPUT_FOLDER}) as tmp:
         (tmp / INPUT_FOLDER).mkdir()
@@ -200,6 +251,19 @@ def read_outputs(folder: Path | str) -> AllocationResult:
         The folder is not a caseload output folder, or a file is missing or
         corrupt: every problem, named by file (and row and column where one is
         to blame).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> try:
+    ...     read_outputs(Path(tempfile.mkdtemp()))
+    ... except InputError as error:
+    ...     print(error.problems[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    is not a caseload output folder: allocations.csv, candidates.csv, findings.csv, input,
+    summary.json, workers.csv missing (made by 'caseload allocate --out')
+
+    :func:`write_outputs` shows a folder written and read back.
     """
     folder = Path(folder)
     problems: list[InputProblem] = []

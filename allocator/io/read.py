@@ -57,14 +57,14 @@ class _Sheet:
 
 
 def read_data(path: Path | str, policy: Policy | None = None) -> ProblemData:
-    """Read and validate a data folder or ``.xlsx`` workbook.
+    r"""Read and validate a data folder or ``.xlsx`` workbook.
 
     Parameters
     ----------
     path
         A folder holding ``teams.csv``, ``workers.csv``, ``children.csv`` and
         optionally ``reductions.csv``, or an ``.xlsx`` workbook with sheets of
-        those names (without ``.csv``).
+        those names (without ``.csv``). Columns are the data contract's.
     policy
         When given, team services and child categories are checked against it.
 
@@ -76,11 +76,24 @@ def read_data(path: Path | str, policy: Policy | None = None) -> ProblemData:
     Raises
     ------
     InputError
-        Listing every problem found, by file (contract order), then row.
+        Holding every problem found (``InputError.problems``), each naming the
+        file, row (header = row 1) and column, sorted by file in contract order,
+        then row.
 
     Examples
     --------
-    >>> data = read_data(Path("examples/small"))  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "teams.csv").write_text("team_id,service\nT1,cin\n")
+    >>> _ = (folder / "workers.csv").write_text("worker_id,team_id,role,fte\nW1,T1,asye,2\n")
+    >>> _ = (folder / "children.csv").write_text("child_id,team_id,category\nC1,T9,cin\n")
+    >>> try:
+    ...     read_data(folder)
+    ... except InputError as error:
+    ...     print(error)
+    workers.csv, row 2, column fte: must be > 0 and <= 1 (got '2')
+    children.csv, row 2, column team_id: unknown team_id 'T9': not in teams.csv
     """
     path = Path(path)
     problems: list[InputProblem] = []

@@ -64,8 +64,11 @@ def atomic_folder(
 
     Examples
     --------
-    >>> with atomic_folder(Path("proposal")) as tmp:  # doctest: +SKIP
+    >>> out = Path(tempfile.mkdtemp()) / "proposal"
+    >>> with atomic_folder(out) as tmp:
     ...     write_json(tmp / "summary.json", {"status": "optimal"})
+    >>> [p.name for p in out.iterdir()]
+    ['summary.json']
     """
     out = Path(out)
     _refuse_foreign(out, allowed, folders)

@@ -71,6 +71,7 @@ def run(*args: str | Path) -> Result:
 
 
 def allocate(data: Path, out: Path, *extra: str) -> Result:
+    """``caseload allocate DATA --out OUT`` at the tests' fixed date."""
     return run("allocate", data, "--out", out, *AS_OF, *extra)
 
 
@@ -215,7 +216,8 @@ def test_allocate_exits_0_with_children_unallocated(tmp_path):
 def test_allocate_example_authority_with_shortfall_exits_0(short_authority, tmp_path):
     """A realistic batch where capacity runs short still exits 0 and reports the shortfall."""
     out = tmp_path / "out"
-    result = allocate(short_authority, out, "--quiet")
+    # A short work limit: proving which children wait is slow here, and not what is tested.
+    result = allocate(short_authority, out, "--quiet", "--work-limit", "2")
     assert result.exit_code == 0, result.output
     s = summary(out)
     assert s["children_allocated"] > 0 and s["children_unallocated"] > 0
@@ -472,3 +474,66 @@ def test_example_refuses_a_folder_with_foreign_files(tmp_path):
     assert result.exit_code == 2
     assert (folder / "mine.txt").read_text(encoding="utf-8") == "keep me"
     assert [p.name for p in folder.iterdir()] == ["mine.txt"]
+
+
+# --- reproduce and option ranges --------------------------------------------------------
+
+
+def same_files(a: Path, b: Path) -> list[str]:
+    """Output files of ``a`` and ``b`` that differ (summary.json without its timings)."""
+    differ = []
+    for name in OUTPUTS[:-1]:
+        if name == "summary.json":
+            left, right = summary(a), summary(b)
+            for s in (left, right):
+                for key in TIMING:
+                    s.pop(key)
+            if left != right:
+                differ.append(name)
+        elif (a / name).read_bytes() != (b / name).read_bytes():
+            differ.append(name)
+    return differ
+
+
+def test_reproduce_repeats_a_run_from_its_folder_alone(authority, tmp_path):
+    """--reproduce OUT runs again from OUT/input and OUT's options: the same proposal."""
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert allocate(authority, first, "--seed", "7", "--work-limit", "3").exit_code == 0
+    result = run("allocate", "--reproduce", first, "--out", again)
+    assert result.exit_code == 0, result.output
+    assert f"reproduced {first}: every child placed as before" in result.output
+    assert same_files(first, again) == []
+    assert summary(again)["reproduce"]["options"]["seed"] == 7
+
+
+def test_reproduce_refuses_other_inputs_or_options(authority, tmp_path):
+    """--reproduce takes everything from the folder: DATA or --seed with it is a usage error."""
+    first = tmp_path / "first"
+    assert allocate(authority, first, "--quiet").exit_code == 0
+    result = run("allocate", "--reproduce", first, "--out", tmp_path / "b", "--seed", "2")
+    assert result.exit_code == 2
+    assert "do not also give --seed" in result.output
+    result = run("allocate", authority, "--reproduce", first, "--out", tmp_path / "c")
+    assert result.exit_code == 2
+    assert "DATA" in result.output
+
+
+def test_allocate_without_data_or_reproduce_is_a_usage_error(tmp_path):
+    """allocate needs DATA or --reproduce."""
+    result = run("allocate", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "give DATA" in result.output
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--time-limit", "-1"), ("--gap-limit", "nan"), ("--seed", str(2**40)), ("--threads", "0")],
+)
+def test_out_of_range_option_exits_2_naming_it(data, tmp_path, flag, value):
+    """A limit, seed or count out of range is a clean error naming the flag; nothing written."""
+    out = tmp_path / "out"
+    result = allocate(data, out, flag, value)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {flag}:")
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -394,8 +394,7 @@ def test_generator_reads_no_file(monkeypatch):
 
 
 def test_default_has_the_stockton_shape(data):
-    """The default authority has the Stockton shape: ~27 teams, ~185 workers, 2,516 children
-    once the 250 new referrals are counted (Stockton 2024: 2,516 cases)."""
+    """The default authority has Stockton's 2024 shape: 2,516 children with the 250 new."""
     assert 20 <= len(data.teams) <= 30
     assert 160 <= len(data.workers) <= 210
     assert abs(len(data.children) - 2516) <= 2

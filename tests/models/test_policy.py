@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,14 +10,18 @@ import pytest
 from models import (
     PRESETS,
     AsyeSchedule,
+    Child,
     ManagerSpan,
     Pacing,
     Policy,
     PolicyError,
     Priorities,
+    ServicePolicy,
     SiblingMode,
     Weighting,
     load_policy,
+    parse_policy,
+    policy_toml,
 )
 
 
@@ -190,3 +195,57 @@ def test_unknown_preset_lists_the_presets():
     assert "unknown policy 'nope'" in message
     for name in PRESETS:
         assert name in message
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_policy_toml_reads_back_equal(name):
+    """Every preset written as TOML reads back as the same policy (the proposal's record)."""
+    policy = load_policy(name)
+    assert parse_policy(policy_toml(policy), f"{name}.toml") == policy
+
+
+def test_policy_toml_keeps_a_limit_switched_off():
+    """A limit set to None where the default sets one is written 'none' and read back None."""
+    policy = Policy(
+        services={"cin": ServicePolicy(max_children_per_fte=20)},
+        span=ManagerSpan(oversight_min=None, oversight_max=None),
+    )
+    text = policy_toml(policy)
+    assert 'oversight_max = "none"' in text
+    assert parse_policy(text, "p.toml").span.oversight_max is None
+
+
+def test_weight_formula_is_category_times_level_plus_flags_and_travel():
+    """weight = category x level + flag additions + travel beyond the miles, to 2 decimals."""
+    w = Weighting()
+    child = Child(
+        child_id="C1",
+        team_id="T1",
+        category="cp",
+        level=3,
+        flags=frozenset({"court", "dv"}),
+        distance_miles=21,
+    )
+    assert w.weight_of(child) == round(1.25 * 1.25 + 0.5 + 0.1 + 0.25, 2)
+    assert w.weight_of(child.model_copy(update={"weight": 3.333})) == 3.33
+    assert Weighting(sibling_discount=0.1).together(2.31) == 2.08
+
+
+def test_statutory_work_is_the_first_priority_tier():
+    """Child protection, in care and court are tier 2; a risk flag tier 1; else 0."""
+    p = Priorities()
+    assert p.tier(Child(child_id="A", team_id="T", category="cp")) == 2
+    assert p.tier(Child(child_id="B", team_id="T", category="cin", flags=frozenset({"court"}))) == 2
+    assert p.tier(Child(child_id="C", team_id="T", category="cin", flags=frozenset({"dv"}))) == 1
+    assert p.tier(Child(child_id="D", team_id="T", category="cin")) == 0
+
+
+def test_asye_factor_rises_with_completed_months():
+    """An ASYE's factor counts completed months to the as-of date (Barnet 001 s.3.6)."""
+    schedule = AsyeSchedule(start_factor=0.5, end_factor=0.8, months=12)
+    start = date(2026, 1, 31)
+    assert schedule.factor_on(start, date(2026, 2, 28)) == 0.5  # not a whole month yet
+    assert schedule.factor_on(start, date(2026, 7, 31)) == pytest.approx(0.65)
+    assert schedule.factor_on(start, date(2028, 1, 1)) == 0.8
+    assert not schedule.year_ended(start, date(2027, 1, 30))
+    assert schedule.year_ended(start, date(2027, 1, 31))
