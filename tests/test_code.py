@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,10 @@ PACKAGES = ("models", "allocator", "scenarios", "caseload")
 def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run a console script installed beside this Python, in the repository's root."""
     script = Path(sys.executable).parent / name
-    command = [str(script)] if script.exists() else [sys.executable, "-m", name]
+    found = str(script) if script.exists() else shutil.which(name)
+    assert found, f"{name} is not installed: pip install -e '.[test]'"
     return subprocess.run(
-        [*command, *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=600
+        [found, *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=600
     )
 
 
@@ -50,8 +52,6 @@ def test_layers_keep_their_contracts():
 
 def test_the_layer_contract_catches_a_break(tmp_path):
     """The contract is not vacuous: a copy of the tree with allocator importing scenarios fails."""
-    import shutil
-
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)

@@ -326,10 +326,10 @@ def test_allocate_rebalance_keeps_within_max_moves(authority, tmp_path):
 
 
 def test_allocate_processes_give_the_same_proposal(authority, tmp_path):
-    """Solving teams side by side (``--processes 2``) changes nothing in the output files."""
+    """Solving teams side by side (``--processes 2``) changes nothing under a work limit."""
     one, two = tmp_path / "one", tmp_path / "two"
-    assert allocate(authority, one, "--quiet").exit_code == 0
-    result = allocate(authority, two, "--quiet", "--processes", "2")
+    assert allocate(authority, one, "--quiet", "--work-limit", "5").exit_code == 0
+    result = allocate(authority, two, "--quiet", "--work-limit", "5", "--processes", "2")
     assert result.exit_code == 0, result.output
     for name in ("allocations.csv", "workers.csv", "candidates.csv", "findings.csv"):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
