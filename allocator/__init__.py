@@ -6,6 +6,8 @@ the ``caseload`` command) use only what is exported here.
 
 Typical use::
 
+    from datetime import date
+
     from allocator import read_data, allocate, write_outputs
     from models import Options, load_policy
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Protocol
 
 from allocator.assemble import build_result
 from allocator.cpsat import Component, ComponentSolution, SolverSettings, components
@@ -21,8 +21,13 @@ from allocator.heuristics import greedy, improve_by_moves
 from allocator.prepare import Instance, prepare
 from models import AllocationResult, Options, Policy, ProblemData
 
-Progress = Callable[[int, int, float], None]
-"""``progress(done, total, elapsed_seconds)`` after each solved sub-problem."""
+
+class Progress(Protocol):
+    """Called as ``progress(done, total, elapsed_seconds)`` after each solved sub-problem
+    (``done`` of ``total`` sub-problems, seconds since the run began)."""
+
+    def __call__(self, done: int, total: int, elapsed: float, /) -> None: ...
+
 
 POOL_CONTEXT = "spawn"
 """Worker processes start fresh: safe when the caller runs threads (a web server),
@@ -34,8 +39,6 @@ def allocate(
     policy: Policy,
     options: Options,
     progress: Progress | None = None,
-    *,
-    settings: SolverSettings | None = None,
 ) -> AllocationResult:
     """Propose who takes each waiting child, keeping every rule of the policy.
 
@@ -56,8 +59,6 @@ def allocate(
     progress
         Called as ``progress(done, total, elapsed_seconds)`` after each solved
         sub-problem (a team, or teams sharing workers).
-    settings
-        Solver tuning for benchmarks; the defaults are what measured best.
 
     Returns
     -------
@@ -88,7 +89,25 @@ def allocate(
     >>> result = allocate(data, load_policy("default"), Options(as_of=date(2026, 11, 23)))
     >>> result.status.value, [a.worker_id for a in result.allocations]
     ('optimal', ['W1', 'W1', 'W2'])
+
+    Notes
+    -----
+    With ``options.processes > 1`` sub-problems are solved in processes started
+    fresh (``spawn``), which is safe under threads. As with any
+    ``multiprocessing`` program, a script that does this must guard its entry
+    point with ``if __name__ == "__main__":``, since each process imports it.
     """
+    return solve(data, policy, options, progress)
+
+
+def solve(
+    data: ProblemData,
+    policy: Policy,
+    options: Options,
+    progress: Progress | None = None,
+    settings: SolverSettings | None = None,
+) -> AllocationResult:
+    """:func:`allocate` with the model's tuning (``settings``) open to benchmarks and tests."""
     settings = settings or SolverSettings()
     started = time.perf_counter()
     deadline = time.monotonic() + options.time_limit

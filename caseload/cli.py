@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from caseload.options import POLICY_HELP, parse_date, solve_options
+from caseload.options import POLICY_HELP, SEED, parse_date, solve_options
 from caseload.printing import Progress, human_summary
 from models import Policy, PolicyError, ProblemData, load_policy
 
@@ -80,8 +80,9 @@ class _Group(click.Group):
         except Exception as exc:
             if os.environ.get("CASELOAD_DEBUG"):
                 raise
+            first = (str(exc).strip().splitlines() or [""])[0]
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc} "
+                f"internal error: {type(exc).__name__}: {first} "
                 "(set CASELOAD_DEBUG=1 for the traceback)",
                 err=True,
             )
@@ -233,7 +234,7 @@ def _reproduce(
     if out.resolve() == earlier.resolve():
         raise click.UsageError("--out must differ from the folder given to --reproduce")
     before = _read_outputs(earlier)
-    options = before.options.model_copy(update={"processes": values["processes"]})
+    options = _options({**before.options.model_dump(), "processes": values["processes"]})
     after = _allocate_and_write(before.data, before.policy, options, out, quiet)
     changed = [
         a.child_id
@@ -257,10 +258,29 @@ def _reproduce(
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
-@click.option("--seed", default=0, show_default=True, help="Generator seed.")
-@click.option("--fte", default=140.5, show_default=True, help="Case-holding FTE.")
-@click.option("--new", "new_referrals", default=250, show_default=True, help="New referrals.")
-@click.option("--authorities", default=1, show_default=True, help="Copies of the authority.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Generator seed.")
+@click.option(
+    "--fte",
+    default=140.5,
+    show_default=True,
+    type=click.FloatRange(0, 5000, min_open=True),
+    help="Case-holding FTE of each authority (the largest in England has about 500).",
+)
+@click.option(
+    "--new",
+    "new_referrals",
+    default=250,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="New referrals per authority.",
+)
+@click.option(
+    "--authorities",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Copies of the authority.",
+)
 def example(
     folder: Path, policy: str, seed: int, fte: float, new_referrals: int, authorities: int
 ) -> None:
@@ -304,9 +324,12 @@ def example(
     help="Folder for the example data and proposal.",
 )
 @click.option("--policy", default="default", show_default=True, help=POLICY_HELP)
-@click.option("--seed", default=0, show_default=True, help="Generator and solver seed.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Generator and solver seed.")
 @click.option(
-    "--time-limit", default=60.0, show_default=True, help="Solver budget (deterministic s)."
+    "--time-limit",
+    default=60.0,
+    show_default=True,
+    help="Wall-clock safety stop of the solve, in seconds.",
 )
 def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
     """Generate an example authority, allocate its new referrals, print the summary.
@@ -319,6 +342,7 @@ def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
     from scenarios import generate_authority
 
     rules = _policy(policy)
+    options = _options({"time_limit": time_limit, "seed": seed, "as_of": DEMO_AS_OF})
     data = generate_authority(rules, seed=seed, as_of=DEMO_AS_OF)
     try:
         write_data(data, folder / "data")
@@ -330,7 +354,6 @@ def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
         f"{len(data.children)} children, {waiting} new referrals (written to {folder}/data)"
     )
     problem = _read(folder / "data", rules)
-    options = _options({"time_limit": time_limit, "seed": seed, "as_of": DEMO_AS_OF})
     _allocate_and_write(problem, rules, options, folder / "proposal", quiet=False)
 
 

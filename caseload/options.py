@@ -11,6 +11,8 @@ import click
 from models import PRESETS
 
 POLICY_HELP = f"Preset name ({', '.join(PRESETS)}) or path to a policy TOML file."
+SEED = click.IntRange(0, 2**31 - 1)
+"""A seed CP-SAT and the generator accept (a signed 32-bit integer, not negative)."""
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

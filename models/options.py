@@ -14,6 +14,10 @@ from models._base import Frozen
 
 MAX_SEED = 2**31 - 1
 """CP-SAT's ``random_seed`` is a signed 32-bit integer."""
+MAX_PARALLEL = 1024
+"""Most search threads or processes a run may ask for."""
+MAX_MOVES = 10_000_000
+"""Most moves a rebalance may allow (far above any authority's children)."""
 
 
 class Options(Frozen):
@@ -40,11 +44,14 @@ class Options(Frozen):
     release
         Workers whose children are reallocated across their team (long leave).
     rebalance, max_moves
-        Allow up to ``max_moves`` existing children to move to even loads.
+        Allow up to ``max_moves`` existing children to move to even loads
+        (0 to 10,000,000).
     threads
-        CP-SAT search workers per sub-problem (>= 1); 1 keeps runs byte-identical.
+        CP-SAT search workers per sub-problem (1 to 1,024); 1 keeps runs
+        byte-identical.
     processes
-        Sub-problems (teams) solved side by side (>= 1), in separate processes.
+        Sub-problems (teams) solved side by side (1 to 1,024), in separate
+        processes.
 
     Examples
     --------
@@ -59,9 +66,9 @@ class Options(Frozen):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     release: tuple[str, ...] = ()
     rebalance: bool = False
-    max_moves: int = Field(default=0, ge=0)
-    threads: int = Field(default=1, ge=1)
-    processes: int = Field(default=1, ge=1)
+    max_moves: int = Field(default=0, ge=0, le=MAX_MOVES)
+    threads: int = Field(default=1, ge=1, le=MAX_PARALLEL)
+    processes: int = Field(default=1, ge=1, le=MAX_PARALLEL)
 
     @field_validator("release")
     @classmethod

@@ -100,9 +100,9 @@ class Threshold(Frozen):
 class ManagerSpan(Frozen):
     """Supervision span of a team manager, in case-holding FTE, and case oversight."""
 
-    min_fte: float = Field(default=5, ge=0)
-    ideal_fte: float = Field(default=5, ge=0)
-    max_fte: float = Field(default=6, gt=0)
+    min_fte: float = Field(default=5.0, ge=0)
+    ideal_fte: float = Field(default=5.0, ge=0)
+    max_fte: float = Field(default=6.0, gt=0)
     oversight_min: int | None = Field(default=50, ge=0)
     oversight_max: int | None = Field(default=100, gt=0)
 
@@ -138,7 +138,7 @@ class Weighting(Frozen):
             "non_engagement": 0.1,
         }
     )
-    travel_miles: float = Field(default=20, ge=0)
+    travel_miles: float = Field(default=20.0, ge=0)
     travel_addition: float = Field(default=0.25, ge=0)
     sibling_discount: float = Field(default=0.0, ge=0, lt=1)
 
@@ -276,7 +276,27 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 
 def parse_policy(text: str, where: str = "policy") -> Policy:
-    """Parse and validate policy TOML, naming every problem found."""
+    r"""Parse and validate policy TOML, naming every problem found.
+
+    ``where`` names the text in messages (a file path, or ``preset 'barnet'``);
+    a name ending ``.toml`` also names the policy when the text gives none.
+
+    Raises
+    ------
+    PolicyError
+        The text is not TOML, or a field is unknown or out of range: one line
+        per problem, ``where: dotted.key: message``.
+
+    Examples
+    --------
+    >>> parse_policy("[services.cin]\nmax_children_per_fte = 18", "mine.toml").name
+    'mine'
+    >>> try:
+    ...     parse_policy("[services.cin]\nmax_children_per_fte = -1", "mine.toml")
+    ... except PolicyError as error:
+    ...     print(error)
+    mine.toml: services.cin.max_children_per_fte: Input should be greater than 0
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

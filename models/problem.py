@@ -100,7 +100,19 @@ class ProblemData(Frozen):
 
 
 def reference_problems(data: ProblemData) -> list[str]:
-    """Unique keys and cross-references; empty when everything resolves."""
+    """Unique keys and cross-references; empty when everything resolves.
+
+    Examples
+    --------
+    >>> data = ProblemData.model_construct(
+    ...     teams=(Team(team_id="T1", service="cin"),),
+    ...     workers=(Worker(worker_id="W1", team_id="T2", role=Role.SOCIAL_WORKER, fte=1),),
+    ...     children=(),
+    ...     reductions=(),
+    ... )
+    >>> reference_problems(data)
+    ["worker 'W1': unknown team_id 'T2'"]
+    """
     problems: list[str] = []
     for kind, ids in (
         ("team_id", [t.team_id for t in data.teams]),

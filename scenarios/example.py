@@ -108,7 +108,13 @@ _KIND_WORDS = (
 
 
 def service_kind(key: str, label: str | None = None) -> str:
-    """Kind of a service (``assessment``, ``cin``, ``cla``, ...) from its key, else label."""
+    """Kind of a service (``assessment``, ``cin``, ``cla``, ...) from its key, else label.
+
+    Examples
+    --------
+    >>> service_kind("intervention_planning"), service_kind("T9", "Leaving Care (14+)")
+    ('cin', 'leaving_care')
+    """
     if key.lower() in KINDS:
         return key.lower()
     for text in (key.lower(), (label or "").lower()):
@@ -157,8 +163,10 @@ def generate_authority(
     >>> sum(c.worker_id is None for c in data.children)
     250
     """
-    if case_holding_fte <= 0 or caseload_per_fte < 0:
-        raise ValueError("case_holding_fte must be > 0 and caseload_per_fte >= 0")
+    if not (0 < case_holding_fte <= 5000) or not (0 <= caseload_per_fte <= 100):
+        raise ValueError(
+            "case_holding_fte must be > 0 and <= 5000, caseload_per_fte >= 0 and <= 100"
+        )
     if new_referrals < 0 or authorities < 1:
         raise ValueError("new_referrals must be >= 0 and authorities >= 1")
     categories = list(policy.weighting.category)

@@ -26,8 +26,9 @@ def check(data: ProblemData, policy: Policy, result: AllocationResult) -> list[V
     -------
     list[Violation]
         One per broken rule and entity, grouped by check in the order of
-        :data:`~allocator.checker.checks.CHECKS`. When the rows do not list
-        every child once, in input order, only that violation is returned.
+        :data:`~allocator.checker.checks.CHECKS`. When the rows themselves are
+        wrong (not every child once in input order, an unknown worker, another
+        team's id), only those ``rows`` violations are returned.
 
     Examples
     --------
@@ -44,11 +45,29 @@ def check(data: ProblemData, policy: Policy, result: AllocationResult) -> list[V
     >>> check(data, policy, result)
     []
     """
-    if [a.child_id for a in result.allocations] != [c.child_id for c in data.children]:
-        message = "allocations must list every child once, in input order"
-        return [Violation(rule="rows", entities=(), message=message)]
+    rows = row_problems(data, result)
+    if rows:
+        return rows
     found = facts(data, policy, result)
     return [violation for _name, run in CHECKS for violation in run(found)]
 
 
-__all__ = ["CHECKS", "check"]
+def row_problems(data: ProblemData, result: AllocationResult) -> list[Violation]:
+    """``rows`` violations: the allocation rows must name every child once, in input
+    order, with the child's own team and a known worker (or none)."""
+    if [a.child_id for a in result.allocations] != [c.child_id for c in data.children]:
+        message = "allocations must list every child once, in input order"
+        return [Violation(rule="rows", entities=(), message=message)]
+    workers = {w.worker_id for w in data.workers}
+    out = []
+    for c, row in zip(data.children, result.allocations, strict=True):
+        if row.team_id != c.team_id:
+            message = f"{c.child_id}: team {row.team_id}, but the child belongs to {c.team_id}"
+            out.append(Violation(rule="rows", entities=(c.child_id,), message=message))
+        if row.worker_id is not None and row.worker_id not in workers:
+            message = f"{c.child_id}: unknown worker {row.worker_id}"
+            out.append(Violation(rule="rows", entities=(c.child_id,), message=message))
+    return out
+
+
+__all__ = ["CHECKS", "check", "row_problems"]

@@ -6,8 +6,12 @@ from allocator.io.outputs import read_outputs, summary, write_outputs
 from allocator.io.read import read_data
 from allocator.io.write import (
     DATA_FILES,
+    DATA_LAYOUT,
     INPUT_FOLDER,
+    MARKER,
     OUTPUT_FILES,
+    OUTPUT_LAYOUT,
+    Layout,
     atomic_folder,
     write_csv,
     write_json,
@@ -15,10 +19,14 @@ from allocator.io.write import (
 
 __all__ = [
     "DATA_FILES",
+    "DATA_LAYOUT",
     "INPUT_FOLDER",
+    "MARKER",
     "OUTPUT_FILES",
+    "OUTPUT_LAYOUT",
     "InputError",
     "InputProblem",
+    "Layout",
     "OutputError",
     "atomic_folder",
     "read_data",

@@ -129,7 +129,7 @@ _SYMBOLS = ((at.Gt, "gt", ">"), (at.Ge, "ge", ">="), (at.Lt, "lt", "<"), (at.Le,
 def _columns(model: type[BaseModel]) -> tuple[Column, ...]:
     columns = []
     for field, info in model.model_fields.items():
-        annotation = info.annotation
+        annotation: Any = info.annotation  # a type form; read as a plain type below
         if get_origin(annotation) in (Union, types.UnionType):
             (annotation,) = [a for a in get_args(annotation) if a is not type(None)]
         kind = _kind(annotation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.io.columns import TABLES
-from allocator.io.write import DATA_FILES, atomic_folder, write_csv
+from allocator.io.write import DATA_LAYOUT, atomic_folder, write_csv
 from models import ProblemData
 
 
@@ -15,14 +15,15 @@ def write_data(data: ProblemData, folder: Path | str) -> None:
     Lists are ``;``-joined and sorted, dates ISO, booleans ``true``/``false``,
     numbers in their shortest exact form (``0.6``, ``1``), ``None`` empty.
     ``reductions.csv`` is written only when there are reductions. The folder is
-    replaced atomically and only if it holds nothing but data-folder files.
+    written atomically; an existing folder is replaced only when caseload wrote
+    it as a data folder (its ``.caseload`` marker) and nothing else was added.
     Text the contract cannot carry (surrounding spaces, ``;`` inside a list
     item, empty strings) does not read back unchanged.
 
     Raises
     ------
     OutputError
-        ``folder`` exists and holds files that are not data-folder files.
+        ``folder`` exists and is not an empty folder or a data folder caseload wrote.
 
     Examples
     --------
@@ -36,7 +37,7 @@ def write_data(data: ProblemData, folder: Path | str) -> None:
     >>> (folder / "teams.csv").read_text()
     'team_id,service,manager_id,name\n007,cin,,\n'
     """
-    with atomic_folder(Path(folder), allowed=DATA_FILES) as tmp:
+    with atomic_folder(Path(folder), DATA_LAYOUT) as tmp:
         write_data_files(data, tmp)
 
 

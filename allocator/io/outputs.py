@@ -21,7 +21,15 @@ from pydantic import ValidationError
 from allocator.io.data_folder import write_data_files
 from allocator.io.errors import InputError, InputProblem
 from allocator.io.read import read_data
-from allocator.io.write import INPUT_FOLDER, OUTPUT_FILES, atomic_folder, write_csv, write_json
+from allocator.io.write import (
+    INPUT_FOLDER,
+    OUTPUT_FILES,
+    OUTPUT_LAYOUT,
+    POLICY_FILE,
+    atomic_folder,
+    write_csv,
+    write_json,
+)
 from models import (
     AllocationResult,
     Candidate,
@@ -35,9 +43,6 @@ from models import (
     parse_policy,
     policy_toml,
 )
-
-POLICY_FILE = "policy.toml"
-"""The policy in force, inside ``input/``."""
 
 ALLOCATION_COLUMNS = [
     "child_id",
@@ -201,12 +206,12 @@ def write_outputs(result: AllocationResult, folder: Path | str) -> None:
     >>> out = Path(tempfile.mkdtemp()) / "proposal"
     >>> write_outputs(result, out)
     >>> sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
-    ['allocations.csv', 'candidates.csv', 'findings.csv', 'input', 'summary.json',
-     'workers.csv']
+    ['.caseload', 'allocations.csv', 'candidates.csv', 'findings.csv', 'input',
+     'summary.json', 'workers.csv']
     >>> read_outputs(out).allocations[0].worker_id
     'W1'
     """
-    with atomic_folder(Path(folder), allowed=OUTPUT_FILES, folders={INPUT_FOLDER}) as tmp:
+    with atomic_folder(Path(folder), OUTPUT_LAYOUT) as tmp:
         (tmp / INPUT_FOLDER).mkdir()
         write_data_files(result.data, tmp / INPUT_FOLDER)
         (tmp / INPUT_FOLDER / POLICY_FILE).write_text(policy_toml(result.policy), encoding="utf-8")
@@ -304,6 +309,9 @@ def read_outputs(folder: Path | str) -> AllocationResult:
     findings = _rows(folder, "findings.csv", Finding, problems)
     if problems or info is None or policy is None or data is None:
         raise InputError(problems)
+    problems += _mismatches(data, allocations, workers, candidates)
+    if problems:
+        raise InputError(problems)
     try:
         stats = {**info["model"], "stage_seconds": info["stage_seconds"]}
         stats["solver"] = info["reproduce"]["solver"]
@@ -326,6 +334,53 @@ def read_outputs(folder: Path | str) -> AllocationResult:
     except (KeyError, TypeError, ValidationError) as exc:
         message = f"is not a summary this version of caseload wrote ({_short(exc)})"
         raise InputError([InputProblem("summary.json", None, None, message)]) from None
+
+
+def _mismatches(
+    data: ProblemData,
+    allocations: list[ChildAllocation],
+    workers: list[WorkerLoad],
+    candidates: list[Candidate],
+) -> list[InputProblem]:
+    """Rows that do not belong to the folder's own input (a file edited or swapped)."""
+    out: list[InputProblem] = []
+    children = {c.child_id: c for c in data.children}
+    worker_ids = {w.worker_id for w in data.workers}
+    listed = [a.child_id for a in allocations]
+    if listed != list(children):
+        missing = sorted(set(children) - set(listed))
+        extra = sorted(set(listed) - set(children))
+        parts = [f"{len(children)} children in input/children.csv, {len(listed)} rows here"]
+        if missing:
+            parts.append(f"missing {', '.join(missing[:5])}")
+        if extra:
+            parts.append(f"not in the input: {', '.join(extra[:5])}")
+        if not missing and not extra:
+            parts.append("rows out of input order")
+        out.append(InputProblem("allocations.csv", None, None, "; ".join(parts)))
+    for number, a in enumerate(allocations, start=2):
+        child = children.get(a.child_id)
+        if child is not None and a.team_id != child.team_id:
+            message = f"team {a.team_id!r}, but the input puts {a.child_id} in {child.team_id!r}"
+            out.append(InputProblem("allocations.csv", number, "team_id", message))
+        if a.worker_id is not None and a.worker_id not in worker_ids:
+            message = f"unknown worker {a.worker_id!r}: not in input/workers.csv"
+            out.append(InputProblem("allocations.csv", number, "worker_id", message))
+    if [w.worker_id for w in workers] != [w.worker_id for w in data.workers]:
+        message = "its workers are not those of input/workers.csv, in that order"
+        out.append(InputProblem("workers.csv", None, None, message))
+    for number, c in enumerate(candidates, start=2):
+        if c.child_id not in children:
+            out.append(
+                InputProblem("candidates.csv", number, "child_id", f"unknown child {c.child_id!r}")
+            )
+        if c.worker_id not in worker_ids:
+            out.append(
+                InputProblem(
+                    "candidates.csv", number, "worker_id", f"unknown worker {c.worker_id!r}"
+                )
+            )
+    return out
 
 
 def _read_summary(folder: Path, problems: list[InputProblem]) -> dict[str, Any] | None:

@@ -13,8 +13,9 @@ import numbers
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -25,58 +26,82 @@ from allocator.io.errors import OutputError
 OUTPUT_FILES = frozenset(
     {"allocations.csv", "workers.csv", "summary.json", "candidates.csv", "findings.csv"}
 )
-"""Files of an output folder (``--out``); a folder holding only these may be replaced."""
+"""Files of an output folder (``--out``)."""
 
 INPUT_FOLDER = "input"
 """Sub-folder of an output folder holding the input the proposal was made from."""
 
+POLICY_FILE = "policy.toml"
+"""The policy in force, inside ``input/``."""
+
 DATA_FILES = frozenset({"teams.csv", "workers.csv", "children.csv", "reductions.csv"})
 """Files of a data folder written by ``write_data``."""
 
+MARKER = ".caseload"
+"""A file caseload writes into every folder it writes, naming the folder's kind. A
+folder is replaced only when it holds this marker (or nothing at all): a folder
+of the user's, even one with the same file names, is never overwritten."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a folder caseload writes may hold: its kind, files and sub-folders."""
+
+    kind: str
+    files: frozenset[str]
+    folders: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Sub-folder name -> the files it may hold."""
+
+
+OUTPUT_LAYOUT = Layout("output", OUTPUT_FILES, {INPUT_FOLDER: DATA_FILES | {POLICY_FILE}})
+"""An output folder (``--out``): the proposal and the input it was made from."""
+DATA_LAYOUT = Layout("data", DATA_FILES)
+"""A data folder written by ``write_data`` (``caseload example``)."""
+
 
 @contextmanager
-def atomic_folder(
-    out: Path, allowed: Collection[str] = OUTPUT_FILES, folders: Collection[str] = ()
-) -> Iterator[Path]:
-    """Write a folder completely or not at all.
+def atomic_folder(out: Path, layout: Layout = OUTPUT_LAYOUT) -> Iterator[Path]:
+    """Write a folder completely or not at all, and never over the user's files.
 
     Yields a temporary sibling folder (``.NAME.tmp-XXXX`` beside ``out``) to
-    write into. When the block succeeds the temporary folder takes the place of
-    ``out``: renamed into place if ``out`` does not exist, else swapped with the
-    old ``out``, which is then removed. When the block raises, the temporary
-    folder is removed and ``out`` is left untouched.
+    write into; the :data:`MARKER` file is added to it. When the block succeeds
+    the temporary folder takes the place of ``out``: renamed into place if
+    ``out`` does not exist, else swapped with the old ``out``, which is then
+    removed. When the block raises, the temporary folder is removed and ``out``
+    is left untouched.
 
     Parameters
     ----------
     out
         The folder to (re)write. Its parent is created if missing.
-    allowed
-        File names this tool writes. An existing ``out`` holding anything else
-        is never replaced.
-    folders
-        Sub-folder names this tool writes (each replaced whole with ``out``).
+    layout
+        What the folder may hold. An existing ``out`` is replaced only when it is
+        empty, or holds this layout's marker and nothing but its files and
+        sub-folders (with their files).
 
     Raises
     ------
     OutputError
-        ``out`` exists and is not a folder, or holds files not in ``allowed``;
-        checked before yielding and again before the swap.
+        ``out`` exists and is not a folder, was not written by caseload as this
+        kind of folder, or holds anything else; checked before yielding and
+        again before the swap.
 
     Examples
     --------
     >>> out = Path(tempfile.mkdtemp()) / "proposal"
     >>> with atomic_folder(out) as tmp:
     ...     write_json(tmp / "summary.json", {"status": "optimal"})
-    >>> [p.name for p in out.iterdir()]
-    ['summary.json']
+    >>> sorted(p.name for p in out.iterdir())
+    ['.caseload', 'summary.json']
     """
     out = Path(out)
-    _refuse_foreign(out, allowed, folders)
+    refuse_foreign(out, layout)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        (tmp / MARKER).write_text(json.dumps({"kind": layout.kind}) + "\n", encoding="utf-8")
         yield tmp
-        _refuse_foreign(out, allowed, folders)
+        refuse_foreign(out, layout)
         if not out.exists():
             os.rename(tmp, out)
             return
@@ -93,23 +118,59 @@ def atomic_folder(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _refuse_foreign(out: Path, allowed: Collection[str], folders: Collection[str]) -> None:
+def refuse_foreign(out: Path, layout: Layout) -> None:
+    """Raise ``OutputError`` unless ``out`` is absent, empty, or a folder of ``layout``
+    written by caseload holding nothing else."""
     if not out.exists() and not out.is_symlink():
         return
     if not out.is_dir() or out.is_symlink():
         raise OutputError(f"{out}: exists and is not a folder; not replacing it")
-
-    def ours(p: Path) -> bool:
-        if p.is_symlink():
-            return False
-        return (p.name in allowed and p.is_file()) or (p.name in folders and p.is_dir())
-
-    foreign = sorted(p.name for p in out.iterdir() if not ours(p))
+    entries = sorted(out.iterdir())
+    if not entries:
+        return
+    kind = _marker_kind(out)
+    if kind is None:
+        names = ", ".join(p.name for p in entries[:5]) + (", ..." if len(entries) > 5 else "")
+        raise OutputError(
+            f"{out}: holds files caseload did not write ({names}); not replacing it. "
+            "Choose another folder, or empty this one."
+        )
+    if kind != layout.kind:
+        raise OutputError(
+            f"{out}: is a caseload {kind} folder, not an {layout.kind} folder; "
+            "not replacing it. Choose another folder."
+        )
+    foreign = []
+    for p in entries:
+        if p.name == MARKER and p.is_file() and not p.is_symlink():
+            continue
+        if p.name in layout.files and p.is_file() and not p.is_symlink():
+            continue
+        inside = layout.folders.get(p.name)
+        if inside is not None and p.is_dir() and not p.is_symlink():
+            foreign += [
+                f"{p.name}/{q.name}"
+                for q in sorted(p.iterdir())
+                if q.name not in inside or not q.is_file() or q.is_symlink()
+            ]
+            continue
+        foreign.append(p.name)
     if foreign:
         raise OutputError(
-            f"{out}: holds files this tool did not write ({', '.join(foreign)}); "
+            f"{out}: holds files caseload did not write ({', '.join(foreign)}); "
             "not replacing it. Choose another folder or move those files."
         )
+
+
+def _marker_kind(folder: Path) -> str | None:
+    marker = folder / MARKER
+    if not marker.is_file() or marker.is_symlink():
+        return None
+    try:
+        kind = json.loads(marker.read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
 
 
 def write_csv(path: Path, columns: list[str], rows: Iterable[Mapping[str, Any]]) -> None:

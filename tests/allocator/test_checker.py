@@ -273,3 +273,14 @@ def test_checker_catches_a_family_placed_in_part_under_always():
     assert [a.worker_id for a in result.allocations] == ["W1", "W1"]
     broken = reassign(result, data, {"S2": None})
     assert "siblings_always" in rules(data, policy, broken)
+
+
+def test_rows_naming_an_unknown_worker_or_another_team_are_violations():
+    """A row with an unknown worker or the wrong team is a 'rows' violation, not a crash."""
+    valid = solve_and_check(DATA, POLICY)
+    first = valid.allocations[0]
+    unknown = first.model_copy(update={"worker_id": "W999"})
+    other_team = first.model_copy(update={"team_id": "T9"})
+    for row in (unknown, other_team):
+        tampered = valid.model_copy(update={"allocations": (row, *valid.allocations[1:])})
+        assert rules(DATA, POLICY, tampered) == {"rows"}

@@ -180,7 +180,7 @@ def test_allocate_writes_the_contract_outputs(data, tmp_path):
     out = tmp_path / "out"
     result = allocate(data, out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in out.iterdir() if p.name != ".caseload") == sorted(OUTPUTS)
     for column in ALLOCATION_CONTRACT:
         assert column in header(out / "allocations.csv"), column
     for column in WORKER_CONTRACT:
@@ -297,7 +297,18 @@ def test_allocate_replaces_its_own_earlier_output(data, tmp_path):
     assert allocate(data, out).exit_code == 0
     result = allocate(data, out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in out.iterdir() if p.name != ".caseload") == sorted(OUTPUTS)
+
+
+def test_allocate_never_writes_over_files_put_into_its_output(data, tmp_path):
+    """Files a user adds inside an earlier proposal (even in input/) stop the next run."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    (out / "input" / "notes.txt").write_text("mine", encoding="utf-8")
+    result = allocate(data, out)
+    assert result.exit_code == 2
+    assert "input/notes.txt" in result.output
+    assert (out / "input" / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_allocate_release_moves_the_workers_children(data, tmp_path):
@@ -451,7 +462,7 @@ def test_example_writes_a_folder_that_validate_accepts(tmp_path):
     folder = tmp_path / "example"
     result = run("example", folder, "--fte", "12", "--new", "10")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in folder.iterdir()) >= ["children.csv", "teams.csv", "workers.csv"]
+    assert {p.name for p in folder.iterdir()} >= {"children.csv", "teams.csv", "workers.csv"}
     checked = run("validate", folder, "--policy", "default")  # example's default policy
     assert checked.exit_code == 0, checked.output
     assert "(10 waiting for a worker)" in checked.output
@@ -527,7 +538,13 @@ def test_allocate_without_data_or_reproduce_is_a_usage_error(tmp_path):
 
 @pytest.mark.parametrize(
     ("flag", "value"),
-    [("--time-limit", "-1"), ("--gap-limit", "nan"), ("--seed", str(2**40)), ("--threads", "0")],
+    [
+        ("--time-limit", "-1"),
+        ("--gap-limit", "nan"),
+        ("--seed", str(2**40)),
+        ("--threads", "0"),
+        ("--threads", "3000000000"),
+    ],
 )
 def test_out_of_range_option_exits_2_naming_it(data, tmp_path, flag, value):
     """A limit, seed or count out of range is a clean error naming the flag; nothing written."""
@@ -537,3 +554,21 @@ def test_out_of_range_option_exits_2_naming_it(data, tmp_path, flag, value):
     assert result.output.startswith(f"error: {flag}:")
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["--seed", "-1"], ["--time-limit", "nan"]])
+def test_demo_with_a_bad_option_writes_nothing(tmp_path, args):
+    """demo checks its options before writing the example data."""
+    result = run("demo", "--out", tmp_path / "demo", *args)
+    assert result.exit_code == 2
+    assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize(
+    "args", [["--fte", "inf"], ["--fte", "nan"], ["--fte", "1e9"], ["--new", "-1"]]
+)
+def test_example_out_of_range_exits_2(tmp_path, args):
+    """An impossible authority size is a usage error, not a crash or an endless run."""
+    result = run("example", tmp_path / "ex", *args)
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "ex").exists()

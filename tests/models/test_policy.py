@@ -199,9 +199,11 @@ def test_unknown_preset_lists_the_presets():
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_policy_toml_reads_back_equal(name):
-    """Every preset written as TOML reads back as the same policy (the proposal's record)."""
+    """Every preset written as TOML reads back as the same policy, and writes the same text."""
     policy = load_policy(name)
-    assert parse_policy(policy_toml(policy), f"{name}.toml") == policy
+    text = policy_toml(policy)
+    assert parse_policy(text, f"{name}.toml") == policy
+    assert policy_toml(parse_policy(text, f"{name}.toml")) == text
 
 
 def test_policy_toml_keeps_a_limit_switched_off():

@@ -97,3 +97,15 @@ def test_a_corrupt_summary_and_row_are_named(result, tmp_path):
     where = {(p.file, p.row, p.column) for p in err.value.problems}
     assert ("summary.json", None, None) in where
     assert ("allocations.csv", 2, "status") in where
+
+
+def test_rows_that_do_not_match_the_input_are_named(result, tmp_path):
+    """A row deleted from allocations.csv, or a child removed from the input, is an error."""
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    lines = (out / "allocations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "allocations.csv").write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_outputs(out)
+    (found,) = err.value.problems
+    assert found.file == "allocations.csv" and "missing N1" in found.message

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.io import InputError, InputProblem, read_data, write_data
+from allocator.io import InputError, InputProblem, OutputError, read_data, write_data
 from allocator.io.columns import TABLES
 from models import Child, ProblemData, Reduction, Role, Team, Worker, load_policy
 from tests.support import SHARED, VALID_CSV, write_folder
@@ -490,11 +490,20 @@ def test_write_data_round_trip(tmp_path):
 
 
 def test_write_data_omits_empty_reductions(tmp_path):
-    """Without reductions, write_data writes only the three required files."""
+    """Without reductions, write_data writes only the three required files (and its marker)."""
     write_data(read_data(write_folder(tmp_path / "in")), tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "children.csv", "teams.csv", "workers.csv",
+        ".caseload", "children.csv", "teams.csv", "workers.csv",
     ]  # fmt: skip
+
+
+def test_write_data_never_replaces_a_users_data_folder(tmp_path):
+    """A data folder exported by the user (no marker) is not overwritten by write_data."""
+    user = write_folder(tmp_path / "export")
+    before = (user / "teams.csv").read_bytes()
+    with pytest.raises(OutputError, match="caseload did not write"):
+        write_data(read_data(user), user)
+    assert (user / "teams.csv").read_bytes() == before
 
 
 # --- property: any corruption of a valid folder is a located problem -------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from allocator.io import DATA_FILES, OutputError, atomic_folder, write_csv, write_json
+from allocator.io import DATA_LAYOUT, OutputError, atomic_folder, write_csv, write_json
 from allocator.io.write import format_cell, format_float
 from models import ChildStatus, SolveStatus
 
@@ -20,25 +20,42 @@ def listing(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): p.read_text() for p in files}
 
 
+MARKER_TEXT = '{"kind": "output"}\n'
+
+
+def previous_output(out: Path, **files: str) -> None:
+    """An output folder caseload wrote earlier, holding ``files`` (name -> text)."""
+    with atomic_folder(out) as tmp:
+        for name, text in files.items():
+            (tmp / name).write_text(text)
+
+
 def test_atomic_folder_creates_new_folder(tmp_path):
-    """On success the written folder appears at ``out`` and no temporary folder is left."""
+    """On success the written folder appears at ``out``, marked, with no temporary folder left."""
     out = tmp_path / "deep" / "out"
     with atomic_folder(out) as tmp:
         assert tmp.parent == out.parent and tmp.name.startswith(".out.tmp-")
         assert not out.exists()
         (tmp / "summary.json").write_text("{}\n")
-    assert listing(tmp_path) == {"deep/out/summary.json": "{}\n"}
+    assert listing(tmp_path) == {"deep/out/.caseload": MARKER_TEXT, "deep/out/summary.json": "{}\n"}
 
 
 def test_atomic_folder_replaces_previous_output(tmp_path):
     """An earlier output folder of this tool is replaced whole, stale files included."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "allocations.csv").write_text("old\n")
-    (out / "candidates.csv").write_text("stale\n")
+    previous_output(out, **{"allocations.csv": "old\n", "candidates.csv": "stale\n"})
     with atomic_folder(out) as tmp:
         (tmp / "allocations.csv").write_text("new\n")
-    assert listing(tmp_path) == {"out/allocations.csv": "new\n"}
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/allocations.csv": "new\n"}
+
+
+def test_atomic_folder_writes_into_an_empty_folder(tmp_path):
+    """An empty folder (made with mkdir) is used as it is."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with atomic_folder(out) as tmp:
+        (tmp / "summary.json").write_text("{}\n")
+    assert (out / "summary.json").read_text() == "{}\n"
 
 
 def test_atomic_folder_exception_leaves_nothing(tmp_path):
@@ -48,25 +65,39 @@ def test_atomic_folder_exception_leaves_nothing(tmp_path):
         (tmp / "allocations.csv").write_text("half\n")
         raise RuntimeError("solver crashed")
     assert listing(tmp_path) == {} and list(tmp_path.iterdir()) == []
-    out.mkdir()
-    (out / "summary.json").write_text("kept\n")
+    previous_output(out, **{"summary.json": "kept\n"})
     with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
         (tmp / "summary.json").write_text("half\n")
         raise RuntimeError("solver crashed")
-    assert listing(tmp_path) == {"out/summary.json": "kept\n"}
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "kept\n"}
 
 
-@pytest.mark.parametrize("foreign", ["notes.docx", ".DS_Store", "sub/allocations.csv"])
+@pytest.mark.parametrize(
+    "foreign", ["notes.docx", ".DS_Store", "sub/allocations.csv", "input/extra.txt"]
+)
 def test_atomic_folder_refuses_foreign_files(tmp_path, foreign):
-    """A folder holding anything this tool did not write is never replaced, nor touched."""
+    """A caseload folder to which anything was added is never replaced, nor touched."""
     out = tmp_path / "out"
-    (out / foreign).parent.mkdir(parents=True)
+    previous_output(out, **{"summary.json": "old\n"})
+    (out / foreign).parent.mkdir(parents=True, exist_ok=True)
     (out / foreign).write_text("mine\n")
-    (out / "summary.json").write_text("old\n")
     before = listing(tmp_path)
-    with pytest.raises(OutputError, match=re.escape(foreign.split("/")[0])), atomic_folder(out):
+    with (
+        pytest.raises(OutputError, match=re.escape(foreign.removesuffix("/allocations.csv"))),
+        atomic_folder(out),
+    ):
         pytest.fail("must not yield")
     assert listing(tmp_path) == before and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_atomic_folder_refuses_a_folder_caseload_did_not_write(tmp_path):
+    """A user's folder with the very file names caseload writes is not replaced: no marker."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("my own\n")
+    with pytest.raises(OutputError, match="caseload did not write"), atomic_folder(out):
+        pytest.fail("must not yield")
+    assert listing(tmp_path) == {"out/summary.json": "my own\n"}
 
 
 def test_atomic_folder_refuses_a_file_in_the_way(tmp_path):
@@ -81,23 +112,23 @@ def test_atomic_folder_refuses_a_file_in_the_way(tmp_path):
 def test_atomic_folder_checks_again_before_swapping(tmp_path):
     """A foreign file that appears while writing stops the swap and keeps both folders' files."""
     out = tmp_path / "out"
-    out.mkdir()
+    previous_output(out)
     with pytest.raises(OutputError, match=r"report\.docx"), atomic_folder(out) as tmp:
         (tmp / "summary.json").write_text("new\n")
         (out / "report.docx").write_text("mine\n")
-    assert listing(tmp_path) == {"out/report.docx": "mine\n"}
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/report.docx": "mine\n"}
 
 
-def test_atomic_folder_allowed_names_are_a_parameter(tmp_path):
-    """A data folder may be replaced when written with the data-folder file names."""
-    out = tmp_path / "data"
-    out.mkdir()
-    (out / "teams.csv").write_text("old\n")
-    with pytest.raises(OutputError, match=r"teams\.csv"), atomic_folder(out):
-        pass
-    with atomic_folder(out, allowed=DATA_FILES) as tmp:
+def test_a_data_folder_and_an_output_folder_are_not_mistaken(tmp_path):
+    """A data folder caseload wrote is not replaced by an output folder, nor the other way."""
+    data = tmp_path / "data"
+    with atomic_folder(data, DATA_LAYOUT) as tmp:
+        (tmp / "teams.csv").write_text("old\n")
+    with pytest.raises(OutputError, match="data folder, not an output folder"), atomic_folder(data):
+        pytest.fail("must not yield")
+    with atomic_folder(data, DATA_LAYOUT) as tmp:
         (tmp / "children.csv").write_text("new\n")
-    assert listing(tmp_path) == {"data/children.csv": "new\n"}
+    assert sorted(listing(tmp_path)) == ["data/.caseload", "data/children.csv"]
 
 
 ROWS = [
