@@ -171,15 +171,20 @@ def children(n: int) -> str:
     return f"{n} child" if n == 1 else f"{n} children"
 
 
-def proof(r: dict[str, Any]) -> str:
+def proof(r: dict[str, Any], spec: dict[str, Any] | None = None) -> str:
     """Time to proof: the final time when optimal, else the gap left and what stopped it
-    (the time limit, or the gap limit the run was given)."""
+    (the wall clock, the work limit when no gap was allowed, or the gap limit)."""
     if r.get("status") == "optimal":
         return secs(r["final_seconds"])
     gap = r.get("gap")
     if gap is None:
         return "no proof"
-    stopped = "time limit" if r.get("stats", {}).get("wall_limited") else "gap limit"
+    if r.get("stats", {}).get("wall_limited"):
+        stopped = "time limit"
+    elif spec is not None and spec.get("gap_limit") == 0.0:
+        stopped = "work limit"
+    else:
+        stopped = "gap limit"
     return f"gap {100 * gap:.3f}% ({stopped})"
 
 
