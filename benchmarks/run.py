@@ -248,7 +248,7 @@ def results_table(results: list[tuple[dict, dict]]) -> str:
                 placed,
                 secs(r["first_seconds"]),
                 secs(r["final_seconds"]),
-                proof(r),
+                proof(r, spec),
                 num(r["objective"]),
                 num(r["best_bound"]),
                 num(r["greedy_objective"]),
