@@ -583,7 +583,8 @@ def _capacity_fix(
     per_worker = ""
     if holders:
         extra = math.ceil(n / len(holders))
-        per_worker = f"{extra} more children per worker for the {len(holders)} who take new work"
+        who = "the 1 worker who takes" if len(holders) == 1 else f"the {len(holders)} who take"
+        per_worker = f"{children_words(extra)} more per worker for {who} new work"
     fixes = " or ".join(x for x in (fte_text, per_worker) if x)
     return f"{n} with no room under the caps: {fixes or 'more capacity'} would fit them"
 

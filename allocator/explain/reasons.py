@@ -45,28 +45,24 @@ def standing(inst: Instance, w: int, children: int, load: float) -> str:
     """A worker's caseload in words, naming the cap that binds most.
 
     ``W3 with 14 children (82% of their cap of 17), load 15.25 (19.1 per FTE of
-    capacity)``; when a load cap binds more, ``... load 70 of 70 (100% of their
-    load cap) ...``.
+    capacity)``; when a load cap binds more, ``W1 with 7 children, load 70 (100% of
+    their load cap of 70; 70.0 per FTE of capacity)``.
     """
     info = inst.workers[w]
     child_share = children / info.count_cap if info.count_cap else None
     load_share = load / info.load_cap if info.load_cap else None
+    per_fte = f"{load / info.capacity:.1f} per FTE of capacity" if info.capacity > 0 else ""
     if load_share is not None and (child_share is None or load_share > child_share):
-        head = f"{info.worker_id} with {children_words(children)}"
-        load_text = (
-            f"load {load:g} of {info.load_cap:g} ({100 * load_share:.0f}% of their load cap)"
-        )
+        share = f"{100 * load_share:.0f}% of their load cap of {info.load_cap:g}"
+        extra = f"; {per_fte}" if per_fte else ""
+        return f"{info.worker_id} with {children_words(children)}, load {load:g} ({share}{extra})"
+    cap = info.count_cap
+    if cap:
+        share = f"{100 * children / cap:.0f}% of their cap of {cap}"
     else:
-        cap = info.count_cap
-        share = (
-            f"{100 * children / cap:.0f}% of their cap of {cap}"
-            if cap
-            else ("no cap" if cap is None else "cap 0")
-        )
-        head = f"{info.worker_id} with {children_words(children)} ({share})"
-        load_text = f"load {load:g}"
-    per = f" ({load / info.capacity:.1f} per FTE of capacity)" if info.capacity > 0 else ""
-    return f"{head}, {load_text}{per}"
+        share = "no cap" if cap is None else "cap 0"
+    head = f"{info.worker_id} with {children_words(children)} ({share})"
+    return f"{head}, load {load:g}" + (f" ({per_fte})" if per_fte else "")
 
 
 def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:

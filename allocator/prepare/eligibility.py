@@ -151,6 +151,8 @@ def ruled_out(
         return ("skill", f"{wid} does not have the required skill '{child.required_skill}'")
     if excluded is not None and w.worker.role is Role.ASYE:
         return ("asye", f"{wid} is an ASYE and may not hold '{excluded}' work alone")
+    if ignore_away:
+        return None  # the right worker in principle: their caps are those of their return
     return at_a_cap(ch, w)
 
 

@@ -154,13 +154,27 @@ def test_columns_match_the_contract():
     assert [c.name for c in TABLES[3].columns] == ["worker_id", "fraction", "reason", "from", "to"]
 
 
+CONTRACT_COLUMNS = {
+    "teams": ["team_id", "service", "manager_id", "name"],
+    "workers": ["worker_id", "team_id", "role", "fte", "asye_start", "max_children",
+                "accepting", "skills", "locality", "name"],
+    "children": ["child_id", "team_id", "category", "worker_id", "family_id", "weight", "level",
+                 "flags", "distance_miles", "previous_worker_id", "required_skill", "locality",
+                 "referred_on"],
+}  # fmt: skip
+"""The data contract's own columns (a copy, so the test does not read the code it checks)."""
+
+
 def test_every_column_beyond_the_contract_is_documented():
     """Each extension column and file is described in docs/data-contract-extensions.md."""
     docs = (ROOT / "docs" / "data-contract-extensions.md").read_text("utf-8")
     for table in TABLES:
-        assert f"{table.name}.csv" in docs, table.name
+        contract = CONTRACT_COLUMNS.get(table.name, [])
+        if not contract:
+            assert f"### {table.name}.csv" in docs, table.name
         for column in table.columns:
-            assert f"| {column.name} |" in docs, f"{table.name}.{column.name}"
+            if column.name not in contract:
+                assert f"| {column.name} |" in docs, f"{table.name}.{column.name}"
 
 
 # --- problems with files ----------------------------------------------------------
