@@ -174,16 +174,18 @@ class Holdings:
             held = self.category[w].get(cat, 0)
             if adding[cat] and held + adding[cat] > max(cap, info.category_before.get(cat, 0)):
                 yield ("category_cap", f"{wid} holds {held} '{cat}' children, cap {cap}")
-        for cat, n in adding.items():
-            if cat not in info.mix_only:
-                continue
-            others = any(self.category[w].get(k, 0) + adding[k] for k in info.mix_only if k != cat)
-            cap = info.mix_mixed[cat] if others else info.mix_only[cat]
-            held = self.category[w].get(cat, 0)
-            if held + n > max(cap, info.category_before.get(cat, 0)):
-                mix = "mixed" if others else f"only '{cat}'"
-                words = f"{wid} holds {held} '{cat}' children, cap {cap} for a {mix} caseload"
-                yield ("mix_cap", words)
+        if info.mix_only and set(adding) & set(info.mix_only):
+            # Joining may make the caseload mixed, which lowers every mixed category's cap.
+            after = {k: self.category[w].get(k, 0) + adding[k] for k in info.mix_only}
+            mixed = sum(1 for n in after.values() if n) > 1
+            for cat, n in after.items():
+                cap = info.mix_mixed[cat] if mixed else info.mix_only[cat]
+                if n > max(cap, info.category_before.get(cat, 0)):
+                    kind = "mixed" if mixed else f"only '{cat}'"
+                    words = (
+                        f"{wid} would hold {n} '{cat}' children, cap {cap} for a {kind} caseload"
+                    )
+                    yield ("mix_cap", words)
         for a in info.approvals:
             if a.may_cross and not crossing_blocks:
                 continue

@@ -18,8 +18,9 @@ from allocator.assemble import build_result, with_adjustment_cost
 from allocator.cpsat import Component, ComponentSolution, SolverSettings, components
 from allocator.cpsat import solve_component as _solve_component
 from allocator.heuristics import greedy, improve_by_moves
+from allocator.io.errors import InputError, InputProblem
 from allocator.prepare import Instance, prepare
-from models import AllocationResult, Options, Policy, ProblemData
+from models import AdjustmentAction, AllocationResult, Options, Policy, ProblemData
 
 
 class Progress(Protocol):
@@ -143,7 +144,29 @@ def _solve_once(
         start = improve_by_moves(inst, start, options.max_moves)
     final, comps, solutions = _solve(inst, start, started, deadline, progress, settings)
     seconds = time.perf_counter() - started
-    return build_result(inst, final, baseline, comps, solutions, seconds, settings)
+    result = build_result(inst, final, baseline, comps, solutions, seconds, settings)
+    _check_pins_kept(inst, result)
+    return result
+
+
+def _check_pins_kept(inst: Instance, result: AllocationResult) -> None:
+    """A pin the rules leave no room for (a cap the pins together break, a family that
+    must stay together) is bad input naming the row of adjustments.csv and the rule."""
+    rows = {a.child_id: a for a in result.allocations}
+    problems = []
+    for number, adjustment in enumerate(inst.data.adjustments, start=2):
+        if adjustment.action is not AdjustmentAction.PIN or adjustment.child_id is None:
+            continue
+        row = rows[adjustment.child_id]
+        if row.worker_id != adjustment.worker_id:
+            why = row.reason.removeprefix("Unallocated: ").rstrip(".")
+            message = (
+                f"pin {adjustment.child_id} to {adjustment.worker_id} cannot be kept under the "
+                f"policy's rules: {why}"
+            )
+            problems.append(InputProblem("adjustments.csv", number, "worker_id", message))
+    if problems:
+        raise InputError(problems)
 
 
 def _solve(

@@ -34,9 +34,11 @@ def check_status(f: Facts) -> Iterator[Violation]:
             ChildStatus.UNALLOCATED
             if now is None
             else ChildStatus.ALLOCATED
-            if was is None or was in f.long_leave
+            if was is None
             else ChildStatus.KEPT
             if was == now
+            else ChildStatus.ALLOCATED
+            if was in f.long_leave
             else ChildStatus.MOVED
         )
         status = f.rows[c.child_id].status
@@ -56,7 +58,8 @@ def check_assignment(f: Facts) -> Iterator[Violation]:
             yield _violation("kept", (c.child_id,), message)
         if was is not None and now is None and was not in f.released:
             yield _violation("kept", (c.child_id,), f"{c.child_id} lost its worker {was}")
-        if now is not None and now in f.released:
+        if now is not None and now in f.released and f.active[c.child_id]:
+            # (a case awaiting closure stays with its worker: it is closed, not reallocated)
             message = f"{c.child_id} is still with released worker {now}"
             yield _violation("release", (c.child_id, now), message)
 

@@ -14,7 +14,7 @@ from allocator.cpsat import objective as obj
 from allocator.cpsat.constraints import CONSTRAINTS, add_symmetry_breaking, add_together_discount
 from allocator.cpsat.constraints.siblings import fixed_siblings_on
 from allocator.cpsat.settings import SolverSettings
-from allocator.cpsat.variables import Component, Variables
+from allocator.cpsat.variables import Component, Variables, upper_bound
 from allocator.prepare import Instance
 
 TABLE_LIMIT = 256
@@ -44,7 +44,7 @@ def build(inst: Instance, comp: Component, settings: SolverSettings) -> Built:
         add(model, inst, comp, v)
     _add_complex_counts(model, inst, comp, v)
     groups = add_symmetry_breaking(model, inst, comp, v) if settings.symmetry else []
-    scale = obj.balance_scale(inst, {w: load.proto.domain[-1] for w, load in v.load.items()})
+    scale = obj.balance_scale(inst, {w: upper_bound(load) for w, load in v.load.items()})
     constant = 0.0
     for w in comp.workers:
         info = inst.workers[w]

@@ -83,6 +83,10 @@ class ComponentSolution:
     """A stage stopped on the wall clock (the result may differ between runs)."""
 
 
+class ModelError(RuntimeError):
+    """The model contradicts an incumbent it was built from: a bug, never expected."""
+
+
 def solve_component(
     inst: Instance,
     comp: Component,
@@ -176,6 +180,13 @@ class _ComponentSolve:
             self.result.stages.append(StageResult(stage.name, "error", None, None, seconds, det))
             self.result.status = "error"
             return False
+        if status == cp_model.INFEASIBLE:
+            # Never expected: every stage holds values the incumbent reached. A hint that
+            # broke a rule would make this happen; stop rather than ship it.
+            raise ModelError(
+                f"stage {stage.name!r} of teams {', '.join(comp.teams)} is infeasible: the "
+                "incumbent broke a rule; please report this with the input"
+            )
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         # CP-SAT says OPTIMAL when it stops at the gap limit; proven means bound = value.
         proven = status == cp_model.OPTIMAL and (

@@ -62,3 +62,10 @@ class Variables:
 
     def on_worker(self, worker: int) -> list[int]:
         return self.by_worker.get(worker, [])
+
+
+def upper_bound(var: cp_model.IntVar) -> int:
+    """The largest value in ``var``'s domain. (OR-Tools 9.15's proto lists do not take
+    negative indices: ``domain[-1]`` quietly returns the first element.)"""
+    domain = var.proto.domain
+    return int(domain[len(domain) - 1])

@@ -294,6 +294,8 @@ def check_pins(data: ProblemData, workers: list[WorkerInfo], children: list[Chil
         w = ch.pinned
         assert w is not None
         where = f"pin {a.child_id} to {a.worker_id}"
+        if ch.current == w and not workers[w].released:
+            continue  # pinned where it already is: nothing to do
         if not ch.movable:
             why = "the child is already held" if ch.current == w else "the child is held by "
             if ch.current != w:

@@ -13,7 +13,7 @@ import math
 
 from ortools.sat.python import cp_model
 
-from allocator.cpsat.variables import Component, Variables
+from allocator.cpsat.variables import Component, Variables, upper_bound
 from allocator.prepare import Instance
 
 
@@ -174,7 +174,7 @@ def add_approval_limits(
                     continue
                 held = v.load[w]
                 limit = math.floor(max(a.limit, info.load_before) / inst.weight_unit + 1e-6)
-                top = v.load[w].proto.domain[-1]
+                top = upper_bound(v.load[w])
             if top <= limit:
                 continue
             if not a.may_cross:
