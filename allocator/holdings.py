@@ -176,9 +176,9 @@ class Holdings:
                 yield ("category_cap", f"{wid} holds {held} '{cat}' children, cap {cap}")
         if info.mix_only and set(adding) & set(info.mix_only):
             # Joining may make the caseload mixed, which lowers every mixed category's cap.
-            after = {k: self.category[w].get(k, 0) + adding[k] for k in info.mix_only}
-            mixed = sum(1 for n in after.values() if n) > 1
-            for cat, n in after.items():
+            mix_after = {k: self.category[w].get(k, 0) + adding[k] for k in info.mix_only}
+            mixed = sum(1 for n in mix_after.values() if n) > 1
+            for cat, n in mix_after.items():
                 cap = info.mix_mixed[cat] if mixed else info.mix_only[cat]
                 if n > max(cap, info.category_before.get(cat, 0)):
                     kind = "mixed" if mixed else f"only '{cat}'"
