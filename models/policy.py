@@ -6,19 +6,29 @@ here. Every field has a sensible default, so a file may hold only what differs.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from models._base import Frozen
+from models._base import Frozen, Number, Whole
 from models.calendar import months_between
 from models.enums import SiblingMode
-from models.problem import Child
+from models.problem import MAX_CHILDREN, MAX_MILES, MAX_WEIGHT, Child
+
+PER_FTE = 1000.0
+"""Highest children per FTE a cap, target, category cap or threshold may name."""
+LOAD_PER_FTE = 100_000.0
+"""Highest weighted load per FTE a cap may name (1,000 children of the highest weight)."""
+SPAN_FTE = 1000.0
+"""Highest case-holding FTE a manager's span may name."""
+OVERSIGHT = 1_000_000
+"""Highest number of cases a manager's oversight limit may name."""
 
 PRESETS = ("default", "barnet", "merton", "sutton")
 
@@ -31,10 +41,12 @@ class ServicePolicy(Frozen):
     """
 
     label: str | None = None
-    max_children_per_fte: float = Field(gt=0)
-    max_load_per_fte: float | None = Field(default=None, gt=0)
-    target_children_per_fte: float | None = Field(default=None, gt=0)
-    category_caps_per_fte: dict[str, float] = Field(default_factory=dict)
+    max_children_per_fte: Number = Field(gt=0, le=PER_FTE)
+    max_load_per_fte: Number | None = Field(default=None, gt=0, le=LOAD_PER_FTE)
+    target_children_per_fte: Number | None = Field(default=None, gt=0, le=PER_FTE)
+    category_caps_per_fte: dict[str, Annotated[Number, Field(ge=0, le=PER_FTE)]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _caps_positive(self) -> ServicePolicy:
@@ -50,9 +62,9 @@ class AsyeSchedule(Frozen):
     ``factor(m) = start + (end - start) * min(m, months) / months``.
     """
 
-    start_factor: float = Field(default=0.5, gt=0, le=1)
-    end_factor: float = Field(default=0.8, gt=0, le=1)
-    months: int = Field(default=12, ge=1)
+    start_factor: Number = Field(default=0.5, gt=0, le=1)
+    end_factor: Number = Field(default=0.8, gt=0, le=1)
+    months: Whole = Field(default=12, ge=1, le=120)
     excluded: tuple[str, ...] = ("court",)
     """Categories or flags an ASYE worker may not hold alone."""
 
@@ -80,8 +92,8 @@ class Threshold(Frozen):
     """A caseload band per FTE that needs action, e.g. Head of Service approval."""
 
     name: str
-    above: float | None = None
-    below: float | None = None
+    above: Number | None = Field(default=None, ge=0, le=PER_FTE)
+    below: Number | None = Field(default=None, ge=0, le=PER_FTE)
     action: str = ""
 
     @model_validator(mode="after")
@@ -100,11 +112,11 @@ class Threshold(Frozen):
 class ManagerSpan(Frozen):
     """Supervision span of a team manager, in case-holding FTE, and case oversight."""
 
-    min_fte: float = Field(default=5.0, ge=0)
-    ideal_fte: float = Field(default=5.0, ge=0)
-    max_fte: float = Field(default=6.0, gt=0)
-    oversight_min: int | None = Field(default=50, ge=0)
-    oversight_max: int | None = Field(default=100, gt=0)
+    min_fte: Number = Field(default=5.0, ge=0, le=SPAN_FTE)
+    ideal_fte: Number = Field(default=5.0, ge=0, le=SPAN_FTE)
+    max_fte: Number = Field(default=6.0, gt=0, le=SPAN_FTE)
+    oversight_min: Whole | None = Field(default=50, ge=0, le=OVERSIGHT)
+    oversight_max: Whole | None = Field(default=100, gt=0, le=OVERSIGHT)
 
     @field_validator("oversight_min", "oversight_max", mode="before")
     @classmethod
@@ -122,12 +134,14 @@ class Weighting(Frozen):
     ``weight * (1 - sibling_discount)``.
     """
 
-    category: dict[str, float] = Field(
+    category: dict[str, Annotated[Number, Field(gt=0, le=MAX_WEIGHT)]] = Field(
         default_factory=lambda: {"cin": 1.0, "cp": 1.25, "cla": 1.0, "care_leaver": 0.8}
     )
-    level: dict[int, float] = Field(default_factory=lambda: {1: 0.75, 2: 1.0, 3: 1.25, 4: 1.5})
-    default_level: int = 2
-    flags: dict[str, float] = Field(
+    level: dict[int, Annotated[Number, Field(gt=0, le=MAX_WEIGHT)]] = Field(
+        default_factory=lambda: {1: 0.75, 2: 1.0, 3: 1.25, 4: 1.5}
+    )
+    default_level: Whole = 2
+    flags: dict[str, Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]] = Field(
         default_factory=lambda: {
             "court": 0.5,
             "missing": 0.25,
@@ -138,9 +152,9 @@ class Weighting(Frozen):
             "non_engagement": 0.1,
         }
     )
-    travel_miles: float = Field(default=20.0, ge=0)
-    travel_addition: float = Field(default=0.25, ge=0)
-    sibling_discount: float = Field(default=0.0, ge=0, lt=1)
+    travel_miles: Number = Field(default=20.0, ge=0, le=MAX_MILES)
+    travel_addition: Number = Field(default=0.25, ge=0, le=MAX_WEIGHT)
+    sibling_discount: Number = Field(default=0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
     def _positive(self) -> Weighting:
@@ -187,8 +201,8 @@ class Pacing(Frozen):
     standard of one new case per six open is ``open_per_new = 6``).
     """
 
-    max_new_per_worker: int | None = Field(default=None, ge=0)
-    open_per_new: int | None = Field(default=None, ge=1)
+    max_new_per_worker: Whole | None = Field(default=None, ge=0, le=MAX_CHILDREN)
+    open_per_new: Whole | None = Field(default=None, ge=1, le=MAX_CHILDREN)
 
     def limit(self, open_children: int) -> int | None:
         limits = []
@@ -250,6 +264,9 @@ class PolicyError(ValueError):
 def load_policy(name_or_path: str | Path) -> Policy:
     """Load a shipped preset by name or a TOML policy file by path.
 
+    Preset names are matched without regard to case and surrounding spaces
+    (``Barnet`` is ``barnet``); an unknown name suggests the closest preset.
+
     Examples
     --------
     >>> load_policy("barnet").services["children_in_care"].target_children_per_fte
@@ -258,9 +275,10 @@ def load_policy(name_or_path: str | Path) -> Policy:
     text: str
     where: str
     path = Path(name_or_path)
-    if str(name_or_path) in PRESETS:
-        where = f"preset {name_or_path!r}"
-        text = resources.files("models.presets").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+    preset = str(name_or_path).strip().lower()
+    if preset in PRESETS and (preset == str(name_or_path) or not path.is_file()):
+        where = f"preset {preset!r}"
+        text = resources.files("models.presets").joinpath(f"{preset}.toml").read_text("utf-8")
     elif path.is_file():
         where = str(path)
         try:
@@ -268,9 +286,11 @@ def load_policy(name_or_path: str | Path) -> Policy:
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyError(f"{where}: cannot read policy file: {exc}") from None
     else:
+        close = difflib.get_close_matches(preset, PRESETS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise PolicyError(
             f"unknown policy {str(name_or_path)!r}: not a preset ({', '.join(PRESETS)}) "
-            "and not an existing file"
+            f"and not an existing file{hint}"
         )
     return parse_policy(text, where)
 
