@@ -53,7 +53,7 @@ class InputProblem:
         return f"{', '.join(where)}: {self.message}"
 
 
-def summarise(problems: Iterable[InputProblem]) -> list[str]:
+def describe_problems(problems: Iterable[InputProblem]) -> list[str]:
     """One line per problem, except that the same problem (same file, column and
     message, whatever value it quotes) on many rows is one line with the count,
     the first rows and the first values.
@@ -62,7 +62,7 @@ def summarise(problems: Iterable[InputProblem]) -> list[str]:
     --------
     >>> rows = [InputProblem("children.csv", r, "level", f"must be <= 4 (got '{r}')")
     ...         for r in range(5, 12)]
-    >>> for line in summarise([*rows[:1], InputProblem("teams.csv", None, None, "is empty"),
+    >>> for line in describe_problems([*rows[:1], InputProblem("teams.csv", None, None, "is empty"),
     ...                        *rows[1:]]):
     ...     print(line)
     children.csv, column level, 7 rows (5, 6, 7, 8, 9, ...): must be <= 4 (got '5', '6', '7', ...)
@@ -106,15 +106,15 @@ class InputError(Exception):
     """The input is invalid; ``problems`` holds every problem found (``severity`` error).
 
     ``str`` gives one line per problem, the same problem on many rows summed up
-    in one line (:func:`summarise`).
+    in one line (:func:`describe_problems`).
     """
 
     def __init__(self, problems: Iterable[InputProblem]) -> None:
         self.problems: list[InputProblem] = list(problems)
-        super().__init__("\n".join(summarise(self.problems)))
+        super().__init__("\n".join(describe_problems(self.problems)))
 
     def __str__(self) -> str:
-        return "\n".join(summarise(self.problems))
+        return "\n".join(describe_problems(self.problems))
 
 
 class OutputError(ValueError):

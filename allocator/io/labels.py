@@ -29,7 +29,7 @@ class Vocabulary:
     known: dict[str, str]
     """Lower-case label -> the policy's own spelling."""
     protected: dict[str, str]
-    """Label -> the protection that depends on it, in words."""
+    """Label -> the protections that depend on it, in words (``ASYE exclusion``)."""
 
 
 def vocabularies(policy: Policy) -> dict[str, Vocabulary]:
@@ -40,7 +40,7 @@ def vocabularies(policy: Policy) -> dict[str, Vocabulary]:
     >>> from models import load_policy
     >>> flags = vocabularies(load_policy("default"))["flag"]
     >>> "court" in flags.known, flags.protected["court"]
-    (True, 'an ASYE may not hold it alone (asye.excluded); statutory priority when short')
+    (True, 'ASYE exclusion, statutory priority')
     """
     asye = set(policy.asye.excluded)
     priorities = policy.priorities
@@ -58,12 +58,12 @@ def vocabularies(policy: Policy) -> dict[str, Vocabulary]:
     def protections(label: str, statutory: tuple[str, ...], caps: set[str]) -> str:
         why = []
         if label in asye:
-            why.append("an ASYE may not hold it alone (asye.excluded)")
+            why.append("ASYE exclusion")
         if label in caps:
-            why.append("it has its own cap (category_caps_per_fte)")
+            why.append("its own category cap")
         if label in statutory:
-            why.append("statutory priority when short")
-        return "; ".join(why)
+            why.append("statutory priority")
+        return ", ".join(why)
 
     def vocabulary(kind: str, labels: set[str], statutory: tuple[str, ...], caps: set[str]):
         protected = {label: protections(label, statutory, caps) for label in labels}

@@ -479,9 +479,9 @@ def _read_rows(
                 if problem.column not in blamed:
                     blamed.add(problem.column)
                     problems.append(problem)
-    for column, rows_by_form in forms.items():
+    for name, rows_by_form in forms.items():
         if len(rows_by_form) > 1:
-            problems.append(_mixed_dates(sheet.label, column, rows_by_form))
+            problems.append(_mixed_dates(sheet.label, name, rows_by_form))
 
 
 def _mixed_dates(label: str, column: str, rows_by_form: dict[str, list[int]]) -> InputProblem:
@@ -536,7 +536,10 @@ def _unknown_label(
         message += f": did you mean {guess!r}?"
     protection = vocabulary.protected.get(guess or "")
     if protection:
-        message += f" The policy protects {guess!r} ({protection}): correct the label"
+        message += (
+            f" Correct it: the policy's protections for {guess!r} ({protection}) "
+            "would not apply"
+        )
         error = True
     elif not error:
         message += " Read as written" + (
@@ -645,7 +648,7 @@ def _check_skills(sheets: dict[Table, _Sheet], problems: list[InputProblem]) -> 
     """A required skill no worker has is a warning naming the closest skill held."""
     if WORKERS not in sheets or CHILDREN not in sheets:
         return
-    held = {s for r in sheets[WORKERS].rows if r.model is not None for s in r.model.skills}
+    held = {s for r in sheets[WORKERS].rows for s in getattr(r.model, "skills", ())}
     for row in sheets[CHILDREN].rows:
         skill = getattr(row.model, "required_skill", None)
         if skill is None or skill in held:
