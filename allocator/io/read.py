@@ -537,8 +537,7 @@ def _unknown_label(
     protection = vocabulary.protected.get(guess or "")
     if protection:
         message += (
-            f" Correct it: the policy's protections for {guess!r} ({protection}) "
-            "would not apply"
+            f" Correct it: the policy's protections for {guess!r} ({protection}) would not apply"
         )
         error = True
     elif not error:

@@ -19,6 +19,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -260,17 +261,23 @@ def _exchange(a: Path, b: Path) -> bool:
 
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM (delivered on exit) where the platform allows."""
-    signals = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    except (AttributeError, OSError, ValueError):
+    """Hold back SIGINT and SIGTERM until the block is done, then deliver the first one
+    to the handler that was in place (only the main thread can; elsewhere, no-op)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda n, _: caught.append(n)) for s in _HELD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
 
 
 def _refused(out: Path, exc: OSError) -> OutputError:
