@@ -229,8 +229,8 @@ CASES = [
     Case("max moves -1", args=["--rebalance", "--max-moves", "-1"],
          where=("--max-moves", None, None)),
     Case("as-of not a date", args=["--as-of", "2026-02-30"], where=("--as-of", None, None)),
-    Case("policy unknown", args=["--policy", "bernet"], where=("unknown policy 'bernet'", None, None),
-         says="did you mean 'barnet'?"),
+    Case("policy unknown", args=["--policy", "bernet"],
+         where=("unknown policy 'bernet'", None, None), says="did you mean 'barnet'?"),
     Case("policy in capitals", args=["--policy", "Default"]),
     Case("release unknown worker", args=["--release", "W99"], where=("--release", None, None)),
 ]  # fmt: skip
