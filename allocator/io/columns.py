@@ -148,9 +148,10 @@ class Column:
         return f"must be{whole} {self.bounds}".rstrip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
-    """One file (or workbook sheet) of the data folder."""
+    """One file (or workbook sheet) of the data folder (one object per file: compared and
+    hashed by identity, as the reader keys its dictionaries by table)."""
 
     name: str
     model: type[BaseModel]

@@ -275,15 +275,13 @@ def _read_csv(file: Path, table: Table, problems: list[InputProblem]) -> _Loaded
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=loaded.delimiter)
     records: list[list[str]] = []
-    lines: list[int] = []  # the line each record starts on
-    start = 1
+    lines: list[int] = [1]  # the line each record starts on, then the line after the last
     try:
         for record in reader:
             records.append(record)
-            lines.append(start)
-            start = reader.line_num + 1
+            lines.append(reader.line_num + 1)
     except csv.Error as exc:  # pragma: no cover - the non-strict reader raises on NUL only
-        problems.append(InputProblem(file.name, start, None, f"cannot be split: {exc}"))
+        problems.append(InputProblem(file.name, lines[-1], None, f"cannot be split: {exc}"))
         return loaded
     loaded.cells = _cells(file.name, records, lines, loaded.delimiter, problems)
     return loaded
@@ -308,9 +306,11 @@ def _cells(
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             message = f"has {len(record)} cells but the header has {width}"
             problems.append(InputProblem(label, number, None, message))
-        swallowed = _swallowed_lines(record, delimiter, width)
+        swallowed = lines[number] - lines[number - 1] > 1 and _swallowed_lines(
+            record, delimiter, width
+        )
         if swallowed:
-            end = lines[number] - 1 if number < len(lines) else None
+            end = lines[number] - 1 if number < len(records) else None
             until = f"until line {end}" if end is not None else "until the end of the file"
             message = (
                 f'a quote (") opened on line {lines[number - 1]} is not closed {until}, '
@@ -409,7 +409,7 @@ def _make_sheet(table: Table, loaded: _Loaded, problems: list[InputProblem]) -> 
                 InputProblem(label, 1, column.name, f"required column is missing{hint}")
             )
     for number, values in enumerate(cells[1:], start=2):
-        if any(v.strip() for v in values):
+        if "".join(values).strip():
             cells_of_row = {name: values[position[name]].strip() for name in sheet.header}
             sheet.rows.append(_Row(number, cells_of_row))
     if table.needs_rows and not sheet.rows:
@@ -469,8 +469,8 @@ def _read_rows(
                 values[column.field] = _check_labels(
                     sheet, row, column, values[column.field], labels[column.vocabulary], problems
                 )
-        if policy is not None and table is CHILDREN and "category" not in blamed:
-            _check_category_weight(sheet, row, values, policy, problems)
+        if policy is not None and labels and table is CHILDREN and "category" not in blamed:
+            _check_category_weight(sheet, row, values, policy, labels["category"], problems)
         try:
             row.model = table.model.model_validate(values)
         except ValidationError as exc:
@@ -548,12 +548,16 @@ def _unknown_label(
 
 
 def _check_category_weight(
-    sheet: _Sheet, row: _Row, values: dict[str, Any], policy: Policy, problems: list[InputProblem]
+    sheet: _Sheet,
+    row: _Row,
+    values: dict[str, Any],
+    policy: Policy,
+    vocabulary: Vocabulary,
+    problems: list[InputProblem],
 ) -> None:
     """An unknown category is an error without a weight; with one, a warning (an error
     when the closest known category is protected)."""
     category = values.get("category")
-    vocabulary = vocabularies(policy)["category"]
     if category is None or category in policy.weighting.category:
         return
     if category in vocabulary.known.values() and "weight" in values:
