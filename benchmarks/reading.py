@@ -106,7 +106,7 @@ def validate_seconds(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def section(rows: list[dict], repeat: int, command: str) -> str:
+def section(rows: list[dict], repeat: int, command: str, load: str) -> str:
     """The markdown section of docs/benchmarks.md."""
     lines = [
         BEGIN,
@@ -130,8 +130,8 @@ def section(rows: list[dict], repeat: int, command: str) -> str:
     lines += [
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {platform.platform(terse=True)} (shared with other "
-        "work; times are noisy).",
+        f"{platform.python_version()}, {platform.platform(terse=True)}, shared with other "
+        f"work (load average {load} at the start and end of the run): times are noisy.",
         "",
         f"Command: `{command}`",
         "",
@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     rows = []
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         print("generating the authority ...", file=sys.stderr, flush=True)
         for name, folder in make_data(Path(tmp)).items():
@@ -184,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"{name}: read_data {rows[-1]['read']:.2f} s", file=sys.stderr, flush=True)
     command = "python " + shlex.join(["benchmarks/reading.py", *(argv or sys.argv[1:])])
-    text = section(rows, args.repeat, command)
+    load = f"{load_start:.1f} and {os.getloadavg()[0]:.1f}"
+    text = section(rows, args.repeat, command, load)
     print(text)
     if not args.no_write:
         write_section(args.out, text)

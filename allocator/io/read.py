@@ -524,27 +524,26 @@ def _check_labels(
 
 
 def _unknown_label(
-    label: str, row: int, column: str, item: str, vocabulary: Vocabulary, error: bool = False
+    label: str, row: int, column: str, item: str, vocabulary: Vocabulary
 ) -> InputProblem:
-    """The problem of a label the policy does not know, with the closest known label."""
-    guess = closest(item, sorted(vocabulary.known.values()))
-    message = f"unknown {vocabulary.kind} {item!r}"
+    """The problem of a label the policy does not know, with the closest known label: a
+    warning, or an error when a protection depends on that closest label."""
+    known = sorted(vocabulary.known.values())
+    guess = closest(item, known)
+    what = f"unknown {vocabulary.kind} {item!r}"
     if guess is None:
-        listed = ", ".join(sorted(vocabulary.known.values()))
-        message += f": the policy knows {listed}"
+        what += f" (the policy knows {', '.join(known)})."
     else:
-        message += f": did you mean {guess!r}?"
+        what += f": did you mean {guess!r}?"
     protection = vocabulary.protected.get(guess or "")
     if protection:
-        message += (
-            f" Correct it: the policy's protections for {guess!r} ({protection}) would not apply"
+        message = (
+            f"{what} Correct it: as written, the policy's protections for {guess!r} "
+            f"({protection}) do not apply to this child"
         )
-        error = True
-    elif not error:
-        message += " Read as written" + (
-            ": it adds no weight and no priority" if vocabulary.kind == "flag" else ""
-        )
-    return InputProblem(label, row, column, message, "error" if error else "warning")
+        return InputProblem(label, row, column, message, "error")
+    effect = ": it adds no weight and no priority" if vocabulary.kind == "flag" else ""
+    return InputProblem(label, row, column, f"{what} Read as written{effect}", "warning")
 
 
 def _check_category_weight(

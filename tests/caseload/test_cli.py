@@ -19,7 +19,7 @@ from tests.support import VALID_CSV, write_folder
 
 AS_OF = ["--as-of", "2026-11-23"]
 
-# The data contract's output columns (../shared/spec/data-contract.md, "Outputs").
+# The data contract's output columns (docs/data-contract.md, "Outputs").
 ALLOCATION_CONTRACT = ["child_id", "worker_id", "team_id", "status", "weight", "reason"]
 WORKER_CONTRACT = [
     "worker_id",
