@@ -10,10 +10,12 @@ from typing import Any
 
 from allocator import allocate, check
 from models import (
+    Adjustment,
     AllocationResult,
     Child,
     ChildAllocation,
     Options,
+    Override,
     Policy,
     ProblemData,
     Reduction,
@@ -111,6 +113,8 @@ def problem(
     workers: Sequence[Worker] = (),
     children: Sequence[Child] = (),
     reductions: Sequence[Reduction] = (),
+    overrides: Sequence[Override] = (),
+    adjustments: Sequence[Adjustment] = (),
 ) -> ProblemData:
     """A ``ProblemData``; one ``cin`` team ``T1`` unless teams are given."""
     return ProblemData(
@@ -118,6 +122,8 @@ def problem(
         workers=tuple(workers),
         children=tuple(children),
         reductions=tuple(reductions),
+        overrides=tuple(overrides),
+        adjustments=tuple(adjustments),
     )
 
 

@@ -1,5 +1,6 @@
-"""The project's own documents: the data contract kept whole, every extension marked, links
-that resolve, and CI running the README's commands."""
+"""The project's own documents point at real things: the data contract kept whole, every
+extension marked, links that resolve, every test named in docs/policy.md, and CI
+running the README's commands."""
 
 from __future__ import annotations
 
@@ -98,3 +99,19 @@ def test_ci_runs_the_readmes_test_command():
     assert "scripts/setup" in demo and "scripts/setup" in tests
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert tests in ci.splitlines()
+
+
+def test_every_test_named_in_the_policy_table_exists():
+    """Each ``file.py::test_name`` in docs/policy.md names a test function that exists."""
+    text = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", text)
+    named += [("", name) for name in re.findall(r"`::(test_\w+)`", text)]
+    assert len(named) > 30
+    sources = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py")}
+    everything = "\n".join(sources.values())
+    missing = [
+        f"{file}::{name}"
+        for file, name in named
+        if f"def {name}(" not in (sources.get(file, "") if file else everything)
+    ]
+    assert missing == []

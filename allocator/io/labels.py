@@ -5,7 +5,8 @@ The reader lower-cases and trims every label (``columns.Column.vocabulary``),
 then checks it here against the policy in force. A label the policy does not
 know is a warning naming the closest known label; it is an error when that
 closest label is one a protection depends on (a label an ASYE may not hold
-alone, a category with its own cap, a statutory category or flag), since
+alone, a category with its own cap or in a caseload mix, a statutory category or
+flag), since
 reading it as written would silently switch the protection off for that child.
 """
 
@@ -40,11 +41,12 @@ def vocabularies(policy: Policy) -> dict[str, Vocabulary]:
     >>> from models import load_policy
     >>> flags = vocabularies(load_policy("default"))["flag"]
     >>> "court" in flags.known, flags.protected["court"]
-    (True, 'ASYE exclusion, statutory priority')
+    (True, 'statutory priority')
     """
     asye = set(policy.asye.excluded)
     priorities = policy.priorities
     capped = {c for s in policy.services.values() for c in s.category_caps_per_fte}
+    capped |= {c for s in policy.services.values() if s.mix for c in s.mix.mixed_per_fte}
     categories = (
         set(policy.weighting.category) | set(priorities.statutory_categories) | capped | asye
     )

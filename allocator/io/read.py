@@ -27,7 +27,6 @@ from allocator.io.columns import (
     CHILDREN,
     DAY_FIRST_FORM,
     ISO_FORM,
-    REDUCTIONS,
     REFERENCES,
     TABLES,
     TEAMS,
@@ -157,17 +156,11 @@ def read_data(
     if warnings is not None:
         warnings += sorted((p for p in problems if p.severity == "warning"), key=order)
     if not errors:
-        models: dict[Table, tuple[Any, ...]] = {
-            table: tuple(row.model for row in sheet.rows) for table, sheet in sheets.items()
+        rows: dict[str, tuple[Any, ...]] = {
+            table.name: tuple(row.model for row in sheet.rows) for table, sheet in sheets.items()
         }
         try:
-            return ProblemData(
-                teams=models[TEAMS],
-                workers=models[WORKERS],
-                children=models[CHILDREN],
-                reductions=models.get(REDUCTIONS, ()),
-                source=str(path),
-            )
+            return ProblemData(**rows, source=str(path))
         except ValidationError as exc:  # a rule of models/ not mirrored above
             errors += [InputProblem(path.name, None, None, e["msg"]) for e in exc.errors()]
     raise InputError(errors)

@@ -6,6 +6,7 @@ import pytest
 
 from allocator.io.labels import closest, vocabularies
 from models import load_policy
+from tests.support import ROOT
 
 
 @pytest.mark.parametrize(
@@ -24,8 +25,10 @@ def test_vocabularies_mark_what_protections_depend_on():
     """ASYE exclusions, category caps and statutory labels are protected; weights alone are not."""
     merton = vocabularies(load_policy("merton"))
     default = vocabularies(load_policy("default"))
-    assert "ASYE exclusion" in default["flag"].protected["court"]
+    protected = vocabularies(load_policy(ROOT / "docs" / "examples" / "asye-protections.toml"))
+    assert protected["flag"].protected["court"] == "ASYE exclusion, statutory priority"
+    assert default["flag"].protected["court"] == "statutory priority"
     assert "dv" in default["flag"].known and "dv" not in default["flag"].protected
-    assert "its own category cap" in default["category"].protected["care_leaver"]
+    assert "its own category cap" in merton["category"].protected["care_leaver"]
     assert "statutory priority" in default["category"].protected["cp"]
     assert set(merton["service"].known) == set(load_policy("merton").services)

@@ -30,6 +30,8 @@ from tests.support import ROOT, VALID_CSV, write_folder
 CONTRACT = ROOT / "docs" / "data-contract.md"
 """The project's copy of the data contract (tests/test_docs.py keeps it equal to shared/)."""
 DEFAULT = load_policy("default")
+ASYE_PROTECTIONS = load_policy(ROOT / "docs" / "examples" / "asye-protections.toml")
+"""The opt-in ASYE protections: court and child-protection work never held alone by an ASYE."""
 
 
 def problems(folder: Path, policy=None) -> list[InputProblem]:
@@ -149,15 +151,39 @@ def test_policy_known_services_and_categories_pass(tmp_path):
 
 
 def test_columns_match_the_contract():
-    """The columns read are exactly those of the data contract, with the same required flags."""
+    """The contract's columns come first, in its order and with its required flags."""
     text = CONTRACT.read_text("utf-8")
     for table in TABLES[:3]:
         section = text.split(f"### {table.name}.csv")[1].split("###")[0]
         rows = re.findall(r"^\| (\w+) \| ([^|]+) \|", section, re.MULTILINE)
-        assert [c.name for c in table.columns] == [name for name, _ in rows[1:]]
+        names = [name for name, _ in rows[1:]]
+        assert [c.name for c in table.columns][: len(names)] == names
         required = {name for name, flag in rows[1:] if flag.strip() == "yes"}
         assert {c.name for c in table.columns if c.required} == required
     assert [c.name for c in TABLES[3].columns] == ["worker_id", "fraction", "reason", "from", "to"]
+
+
+CONTRACT_COLUMNS = {
+    "teams": ["team_id", "service", "manager_id", "name"],
+    "workers": ["worker_id", "team_id", "role", "fte", "asye_start", "max_children",
+                "accepting", "skills", "locality", "name"],
+    "children": ["child_id", "team_id", "category", "worker_id", "family_id", "weight", "level",
+                 "flags", "distance_miles", "previous_worker_id", "required_skill", "locality",
+                 "referred_on"],
+}  # fmt: skip
+"""The data contract's own columns (a copy, so the test does not read the code it checks)."""
+
+
+def test_every_column_beyond_the_contract_is_documented():
+    """Each extension column and file is described in docs/data-contract-extensions.md."""
+    docs = (ROOT / "docs" / "data-contract-extensions.md").read_text("utf-8")
+    for table in TABLES:
+        contract = CONTRACT_COLUMNS.get(table.name, [])
+        if not contract:
+            assert f"### {table.name}.csv" in docs, table.name
+        for column in table.columns:
+            if column.name not in contract:
+                assert f"| {column.name} |" in docs, f"{table.name}.{column.name}"
 
 
 # --- problems with files ----------------------------------------------------------
@@ -866,7 +892,7 @@ def test_labels_are_matched_without_regard_to_case_and_spaces(tmp_path):
 def test_unknown_protected_flag_is_an_error_with_the_closest_label(tmp_path):
     """'Court proceedings' under an ASYE exclusion of court is an error: did you mean 'court'?"""
     children = replace("children", "court;missing", "Court proceedings;missing")
-    [problem] = problems(write_folder(tmp_path, children=children), DEFAULT)
+    [problem] = problems(write_folder(tmp_path, children=children), ASYE_PROTECTIONS)
     assert (problem.file, problem.row, problem.column) == ("children.csv", 3, "flags")
     assert "unknown flag 'court proceedings': did you mean 'court'?" in problem.message
     assert "ASYE exclusion" in problem.message
