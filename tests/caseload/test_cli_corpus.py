@@ -330,8 +330,7 @@ def authority(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_authority_as_uk_workbook_and_semicolon_csv_gives_the_same_proposal(
     authority, tmp_path
 ):
-    """The example authority saved as a UK Excel workbook and as a European semicolon CSV
-    (decimal commas, day-first dates) gives the proposal of the clean CSV files."""
+    """The authority as a UK Excel workbook or a European ';' CSV gives the clean CSV's proposal."""
     book = uk_workbook(authority, tmp_path / "authority.xlsx")
     semi = tmp_path / "semicolon"
     semi.mkdir()

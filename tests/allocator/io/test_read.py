@@ -622,8 +622,7 @@ def corruptions(draw):
 @settings(max_examples=120, deadline=None)
 @given(corruptions())
 def test_any_corruption_is_a_located_problem(case):
-    """A valid folder with one corruption raises InputError naming the corrupted file and
-    column (or row), never a crash and never a silent loss."""
+    """One corruption of a valid folder is an InputError at its file and column, never a loss."""
     tables, encodings, name, column = case
     files: dict[str, bytes] = {}
     for table, rows in tables.items():
@@ -660,8 +659,7 @@ def resaves(draw):
 @settings(max_examples=40, deadline=None)
 @given(resaves())
 def test_any_resave_of_a_valid_folder_reads_the_same(how):
-    """Re-saved with ';' or tabs, CRLF, a BOM, day-first dates, a time part or capitals,
-    the folder reads as the same data."""
+    """Re-saved with ';' or tabs, CRLF, a BOM, day-first dates or capitals, the data is the same."""
     files = {}
     for name, text in VALID_CSV.items():
         rows = list(csv.reader(io.StringIO(textwrap.dedent(text))))

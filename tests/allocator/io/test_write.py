@@ -283,8 +283,7 @@ def test_swap_exchanges_the_folders_in_one_step(tmp_path):
 
 
 def test_a_kill_between_the_two_renames_is_restored_by_the_next_run(tmp_path):
-    """Where folders cannot be exchanged, a run killed mid-swap leaves the old proposal
-    aside, and the next write (or recover) puts it back before anything else."""
+    """A run killed between the two renames leaves the old folder aside; recover puts it back."""
     out = tmp_path / "out"
     previous_output(out, **{"summary.json": "old\n"})
     done = run_script(KILL_BETWEEN_RENAMES, str(out))
