@@ -724,6 +724,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
+        old = out.read_text("utf-8") if out.exists() else ""
+        if "<!-- reading:begin -->" in old:  # benchmarks/reading.py's section stays
+            text = text.rstrip("\n") + "\n\n" + old[old.index("<!-- reading:begin -->") :]
         out.write_text(text, "utf-8")
         print(f"wrote {out}" + (f" and {picture}" if picture else ""), file=sys.stderr)
     if pairs:

@@ -8,7 +8,9 @@ traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import click
 
 from caseload.options import POLICY_HELP, SEED, parse_date, solve_options
-from caseload.printing import Progress, human_summary
+from caseload.printing import Progress, ReadProgress, human_summary
 from models import Policy, PolicyError, ProblemData, load_policy
 
 EXIT_INPUT = 2
@@ -43,20 +45,55 @@ def _policy(name: str) -> Policy:
         raise InputProblemsError(f"error: {exc}") from None
 
 
-def _problems(where: Path, problems: list[Any]) -> InputProblemsError:
+def _problems(
+    where: Path, problems: list[Any], warnings: list[Any] | None = None
+) -> InputProblemsError:
+    from allocator import describe_problems
+
     n = len(problems)
     lines = [f"error: {where}: {n} problem{'s' if n != 1 else ''} found"]
-    lines += [f"  {p}" for p in problems]
+    lines += [f"  {line}" for line in describe_problems(problems)]
+    lines += [f"warning: {line}" for line in describe_problems(warnings or [])]
     return InputProblemsError("\n".join(lines))
 
 
-def _read(path: Path, policy: Policy) -> ProblemData:
-    from allocator import InputError, read_data
+def _read(path: Path, policy: Policy, quiet: bool = False) -> ProblemData:
+    """Read DATA; errors end the command (exit 2), warnings are printed to stderr."""
+    from allocator import InputError, describe_problems, read_data
+
+    warnings: list[Any] = []
+    progress = None if quiet else ReadProgress()
+    try:
+        data = read_data(path, policy, warnings=warnings, progress=progress)
+    except InputError as exc:
+        raise _problems(path, exc.problems, warnings) from None
+    finally:
+        if progress is not None:
+            progress.end()
+    if not quiet:
+        for line in describe_problems(warnings):
+            click.echo(f"warning: {line}", err=True)
+    return data
+
+
+def _check_out(folder: Path, kind: str = "output") -> None:
+    """Stop now (exit 2) if ``folder`` cannot be written, before any long work."""
+    from allocator import OutputError, check_output_folder
 
     try:
-        return read_data(path, policy)
-    except InputError as exc:
-        raise _problems(path, exc.problems) from None
+        check_output_folder(folder, kind)
+    except OutputError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into the same clean stop as Ctrl-C, so temporary files are removed."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave it to the program
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _read_outputs(out: Path) -> Any:
@@ -101,6 +138,7 @@ def main() -> None:
       caseload allocate data/ --policy barnet --out proposal/
       caseload explain proposal/ C00042
     """
+    _stop_on_sigterm()
 
 
 @main.command()
@@ -208,8 +246,10 @@ def allocate(
     values["release_managers"] = not values.pop("keep_manager_cases")
     values["as_of"] = values["as_of"] or date.today()
     rules = _policy(policy_name)
-    problem = _with_adjustments(_read(data, rules), **flags)
-    _allocate_and_write(problem, rules, _options(values), out, quiet)
+    options = _options(values)
+    problem = _with_adjustments(_read(data, rules, quiet), **flags)
+    _check_out(out)
+    _allocate_and_write(problem, rules, options, out, quiet)
 
 
 def _with_adjustments(
@@ -288,6 +328,7 @@ def _reproduce(
         raise click.UsageError("--out must differ from the folder given to --reproduce")
     before = _read_outputs(earlier)
     options = _options({**before.options.model_dump(), "processes": values["processes"]})
+    _check_out(out)
     after = _allocate_and_write(before.data, before.policy, options, out, quiet)
     changed = [
         a.child_id
@@ -347,6 +388,7 @@ def example(
     from scenarios import generate_authority
 
     rules = _policy(policy)
+    _check_out(folder, "data")
     try:
         data = generate_authority(
             rules,
@@ -396,6 +438,8 @@ def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
 
     rules = _policy(policy)
     options = _options({"time_limit": time_limit, "seed": seed, "as_of": DEMO_AS_OF})
+    _check_out(folder / "data", "data")
+    _check_out(folder / "proposal")
     data = generate_authority(rules, seed=seed, as_of=DEMO_AS_OF)
     try:
         write_data(data, folder / "data")

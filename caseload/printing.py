@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,26 @@ class Progress:
         """End the progress line, if one was drawn."""
         if self.shown:
             click.echo("", err=True)
+
+
+class ReadProgress:
+    """A progress line on a terminal while a large data folder is read and checked."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.start = time.monotonic()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if time.monotonic() - self.start < 1.0 or not sys.stderr.isatty():
+            return
+        self.shown = True
+        click.echo(f"\rreading {what}: {done:,} of {total:,} rows checked", err=True, nl=False)
+
+    def end(self) -> None:
+        """End the progress line, if one was drawn."""
+        if self.shown:
+            click.echo("", err=True)
+            self.shown = False
 
 
 def human_summary(s: dict[str, Any], findings: list[tuple[str, str]], out: Path) -> str:

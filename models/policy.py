@@ -6,19 +6,34 @@ here. Every field has a sensible default, so a file may hold only what differs.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from models._base import Frozen
+from models._base import Frozen, Number, Whole
 from models.calendar import months_between
 from models.enums import SiblingMode
-from models.problem import Child
+from models.problem import MAX_CHILDREN, MAX_MILES, MAX_WEIGHT, Child
+
+PER_FTE = 1000.0
+"""Highest children (or cases) per FTE a cap, range, target, category cap or mix may name."""
+LOAD_PER_FTE = 100_000.0
+"""Highest weighted load per FTE a cap or threshold may name (1,000 children of the
+highest weight)."""
+SPAN_FTE = 1000.0
+"""Highest case-holding FTE a manager's span may name."""
+OVERSIGHT = 1_000_000
+"""Highest number of cases a manager's oversight limit may name."""
+DAYS = 3650
+"""Highest number of days a leave setting may name (ten years)."""
+MONTHS = 120
+"""Highest number of months a policy setting may name (ten years)."""
 
 PRESETS = ("default", "barnet", "merton", "sutton", "welsh")
 
@@ -39,9 +54,11 @@ class CaseloadMix(Frozen):
     mix are not affected.
     """
 
-    mixed_per_fte: dict[str, float]
-    only_max_per_fte: dict[str, float]
-    only_min_per_fte: dict[str, float] = Field(default_factory=dict)
+    mixed_per_fte: dict[str, Annotated[Number, Field(ge=0, le=PER_FTE)]]
+    only_max_per_fte: dict[str, Annotated[Number, Field(ge=0, le=PER_FTE)]]
+    only_min_per_fte: dict[str, Annotated[Number, Field(ge=0, le=PER_FTE)]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _same_categories(self) -> CaseloadMix:
@@ -88,13 +105,15 @@ class ServicePolicy(Frozen):
     """
 
     label: str | None = None
-    max_children_per_fte: float | None = Field(default=None, gt=0)
-    min_children_per_fte: float | None = Field(default=None, ge=0)
-    max_cases_per_fte: float | None = Field(default=None, gt=0)
-    min_cases_per_fte: float | None = Field(default=None, ge=0)
-    max_load_per_fte: float | None = Field(default=None, gt=0)
-    target_children_per_fte: float | None = Field(default=None, gt=0)
-    category_caps_per_fte: dict[str, float] = Field(default_factory=dict)
+    max_children_per_fte: Number | None = Field(default=None, gt=0, le=PER_FTE)
+    min_children_per_fte: Number | None = Field(default=None, ge=0, le=PER_FTE)
+    max_cases_per_fte: Number | None = Field(default=None, gt=0, le=PER_FTE)
+    min_cases_per_fte: Number | None = Field(default=None, ge=0, le=PER_FTE)
+    max_load_per_fte: Number | None = Field(default=None, gt=0, le=LOAD_PER_FTE)
+    target_children_per_fte: Number | None = Field(default=None, gt=0, le=PER_FTE)
+    category_caps_per_fte: dict[str, Annotated[Number, Field(ge=0, le=PER_FTE)]] = Field(
+        default_factory=dict
+    )
     mix: CaseloadMix | None = None
 
     @model_validator(mode="after")
@@ -121,9 +140,9 @@ class AsyeSchedule(Frozen):
     worker's 1.0 over the 12 months.
     """
 
-    start_factor: float = Field(default=0.5, gt=0, le=1)
-    end_factor: float = Field(default=1.0, gt=0, le=1)
-    months: int = Field(default=12, ge=1)
+    start_factor: Number = Field(default=0.5, gt=0, le=1)
+    end_factor: Number = Field(default=1.0, gt=0, le=1)
+    months: Whole = Field(default=12, ge=1, le=MONTHS)
     excluded: tuple[str, ...] = ()
     """Categories or flags an ASYE worker may not hold alone. No shipped preset sets any
     (none of the source policies does); some councils' schemes do (see
@@ -163,8 +182,8 @@ class Threshold(Frozen):
     """
 
     name: str
-    above: float | None = Field(default=None, ge=0)
-    below: float | None = Field(default=None, ge=0)
+    above: Number | None = Field(default=None, ge=0, le=LOAD_PER_FTE)
+    below: Number | None = Field(default=None, ge=0, le=LOAD_PER_FTE)
     measure: Literal["children", "load"] = "children"
     action: str = ""
     approval: str | None = None
@@ -201,11 +220,11 @@ class ManagerSpan(Frozen):
     a policy sets it.
     """
 
-    min_fte: float | None = Field(default=None, ge=0)
-    ideal_fte: float | None = Field(default=None, ge=0)
-    max_fte: float | None = Field(default=None, gt=0)
-    oversight_min: int | None = Field(default=None, ge=0)
-    oversight_max: int | None = Field(default=None, gt=0)
+    min_fte: Number | None = Field(default=None, ge=0, le=SPAN_FTE)
+    ideal_fte: Number | None = Field(default=None, ge=0, le=SPAN_FTE)
+    max_fte: Number | None = Field(default=None, gt=0, le=SPAN_FTE)
+    oversight_min: Whole | None = Field(default=None, ge=0, le=OVERSIGHT)
+    oversight_max: Whole | None = Field(default=None, gt=0, le=OVERSIGHT)
     oversight_hard: bool = False
 
     @field_validator("oversight_min", "oversight_max", mode="before")
@@ -224,12 +243,14 @@ class Weighting(Frozen):
     ``weight * (1 - sibling_discount)``.
     """
 
-    category: dict[str, float] = Field(
+    category: dict[str, Annotated[Number, Field(gt=0, le=MAX_WEIGHT)]] = Field(
         default_factory=lambda: {"cin": 1.0, "cp": 1.25, "cla": 1.0, "care_leaver": 0.8}
     )
-    level: dict[int, float] = Field(default_factory=lambda: {1: 0.75, 2: 1.0, 3: 1.25, 4: 1.5})
-    default_level: int = 2
-    flags: dict[str, float] = Field(
+    level: dict[int, Annotated[Number, Field(gt=0, le=MAX_WEIGHT)]] = Field(
+        default_factory=lambda: {1: 0.75, 2: 1.0, 3: 1.25, 4: 1.5}
+    )
+    default_level: Whole = 2
+    flags: dict[str, Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]] = Field(
         default_factory=lambda: {
             "court": 0.5,
             "missing": 0.25,
@@ -240,16 +261,16 @@ class Weighting(Frozen):
             "non_engagement": 0.1,
         }
     )
-    travel_miles: float = Field(default=20.0, ge=0)
-    travel_addition: float = Field(default=0.25, ge=0)
-    sibling_discount: float = Field(default=0.0, ge=0, lt=1)
-    ages: dict[int, float] = Field(default_factory=dict)
+    travel_miles: Number = Field(default=20.0, ge=0, le=MAX_MILES)
+    travel_addition: Number = Field(default=0.25, ge=0, le=MAX_WEIGHT)
+    sibling_discount: Number = Field(default=0.0, ge=0, lt=1)
+    ages: dict[int, Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]] = Field(default_factory=dict)
     """Addition by the child's ``age`` (Merton 002 s.2.4: "Work is likely to be more
     intensive for the 16/17 age group"); none unless set."""
-    large_family_size: int | None = Field(default=None, ge=2)
+    large_family_size: Whole | None = Field(default=None, ge=2, le=MAX_CHILDREN)
     """A sibling group of at least this many children is large (Sutton 000: complexity
     includes "large sibling groups")."""
-    large_family_addition: float = Field(default=0.0, ge=0)
+    large_family_addition: Number = Field(default=0.0, ge=0, le=MAX_WEIGHT)
     """Addition to each child of a large sibling group."""
 
     @model_validator(mode="after")
@@ -303,8 +324,8 @@ class Pacing(Frozen):
     standard of one new case per six open is ``open_per_new = 6``).
     """
 
-    max_new_per_worker: int | None = Field(default=None, ge=0)
-    open_per_new: int | None = Field(default=None, ge=1)
+    max_new_per_worker: Whole | None = Field(default=None, ge=0, le=MAX_CHILDREN)
+    open_per_new: Whole | None = Field(default=None, ge=1, le=MAX_CHILDREN)
 
     def limit(self, open_children: int) -> int | None:
         limits = []
@@ -374,8 +395,8 @@ class LeavePolicy(Frozen):
     many days gets no new children (no source sets it; off unless set).
     """
 
-    reallocate_after_working_days: int | None = Field(default=None, ge=0)
-    lookahead_days: int | None = Field(default=None, ge=0)
+    reallocate_after_working_days: Whole | None = Field(default=None, ge=0, le=DAYS)
+    lookahead_days: Whole | None = Field(default=None, ge=0, le=DAYS)
 
 
 class Policy(Frozen):
@@ -397,11 +418,11 @@ class Policy(Frozen):
     priorities: Priorities = Priorities()
     complexity: Complexity = Complexity()
     leave: LeavePolicy = LeavePolicy()
-    supervisor_factor: float = Field(default=1.0, gt=0, le=1)
+    supervisor_factor: Number = Field(default=1.0, gt=0, le=1)
     """Capacity factor of a worker who supervises staff (``supervisor`` in workers.csv):
     Sutton 000, "a senior social worker who supervises staff will have a different
     caseload". No source gives its size: 1 (no effect) unless set."""
-    escalation_months: int | None = Field(default=None, ge=1)
+    escalation_months: Whole | None = Field(default=None, ge=1, le=MONTHS)
     """Months above the maximum after which the Head of Service must be informed
     (Barnet 001 s.5 item 4: "any longer than a two-month period")."""
 
@@ -450,6 +471,9 @@ class PolicyError(ValueError):
 def load_policy(name_or_path: str | Path) -> Policy:
     """Load a shipped preset by name or a TOML policy file by path.
 
+    Preset names are matched without regard to case and surrounding spaces
+    (``Barnet`` is ``barnet``); an unknown name suggests the closest preset.
+
     Examples
     --------
     >>> load_policy("barnet").services["children_in_care"].target_children_per_fte
@@ -458,9 +482,10 @@ def load_policy(name_or_path: str | Path) -> Policy:
     text: str
     where: str
     path = Path(name_or_path)
-    if str(name_or_path) in PRESETS:
-        where = f"preset {name_or_path!r}"
-        text = resources.files("models.presets").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+    preset = str(name_or_path).strip().lower()
+    if preset in PRESETS and (preset == str(name_or_path) or not path.is_file()):
+        where = f"preset {preset!r}"
+        text = resources.files("models.presets").joinpath(f"{preset}.toml").read_text("utf-8")
     elif path.is_file():
         where = str(path)
         try:
@@ -468,9 +493,11 @@ def load_policy(name_or_path: str | Path) -> Policy:
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyError(f"{where}: cannot read policy file: {exc}") from None
     else:
+        close = difflib.get_close_matches(preset, PRESETS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise PolicyError(
             f"unknown policy {str(name_or_path)!r}: not a preset ({', '.join(PRESETS)}) "
-            "and not an existing file"
+            f"and not an existing file{hint}"
         )
     return parse_policy(text, where)
 

@@ -12,8 +12,17 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from models._base import Frozen
+from models._base import Frozen, Number, Whole
 from models.enums import Role
+
+MAX_CHILDREN = 1000
+"""Highest individual cap (``max_children``) a worker may be given: far above any
+real caseload, low enough that the solver's arithmetic stays exact."""
+MAX_WEIGHT = 100.0
+"""Highest workload weight of one child (``weight``); the policies weigh a child
+between 0.5 and 3."""
+MAX_MILES = 1000.0
+"""Longest ``distance_miles`` of a placement (Land's End to John o' Groats is 603)."""
 
 
 class Team(Frozen):
@@ -31,9 +40,9 @@ class Worker(Frozen):
     worker_id: str = Field(min_length=1)
     team_id: str = Field(min_length=1)
     role: Role
-    fte: float = Field(gt=0, le=1)
+    fte: Number = Field(gt=0, le=1)
     asye_start: date | None = None
-    max_children: int | None = Field(default=None, ge=0)
+    max_children: Whole | None = Field(default=None, ge=0, le=MAX_CHILDREN)
     accepting: bool = True
     skills: frozenset[str] = frozenset()
     locality: str | None = None
@@ -58,15 +67,15 @@ class Child(Frozen):
     category: str = Field(min_length=1)
     worker_id: str | None = None
     family_id: str | None = None
-    weight: float | None = Field(default=None, gt=0)
-    level: int | None = Field(default=None, ge=1, le=4)
+    weight: Number | None = Field(default=None, gt=0, le=MAX_WEIGHT)
+    level: Whole | None = Field(default=None, ge=1, le=4)
     flags: frozenset[str] = frozenset()
-    distance_miles: float | None = Field(default=None, ge=0)
+    distance_miles: Number | None = Field(default=None, ge=0, le=MAX_MILES)
     previous_worker_id: str | None = None
     required_skill: str | None = None
     locality: str | None = None
     referred_on: date | None = None
-    age: int | None = Field(default=None, ge=0, le=30)
+    age: Whole | None = Field(default=None, ge=0, le=30)
     """Age in whole years (Merton 002 s.2.4: the 16/17 age group is more intensive)."""
     awaiting_closure: bool = False
     """Not actively worked, waiting to be closed: not part of the active caseload
@@ -77,7 +86,7 @@ class Reduction(Frozen):
     """A temporary reduction of a worker's capacity (``reductions.csv``)."""
 
     worker_id: str = Field(min_length=1)
-    fraction: float = Field(gt=0, le=1)
+    fraction: Number = Field(gt=0, le=1)
     reason: str = Field(min_length=1)
     start: date | None = None
     end: date | None = None
@@ -102,7 +111,7 @@ class Override(Frozen):
     """
 
     worker_id: str = Field(min_length=1)
-    max_children: int = Field(ge=0)
+    max_children: Whole = Field(ge=0, le=MAX_CHILDREN)
     reason: str = Field(min_length=1)
     approver: str = Field(min_length=1)
     review_date: date

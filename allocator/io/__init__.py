@@ -1,7 +1,7 @@
 """The data contract's edge: reading data folders, writing and reading output folders."""
 
 from allocator.io.data_folder import write_data
-from allocator.io.errors import InputError, InputProblem, OutputError
+from allocator.io.errors import InputError, InputProblem, OutputError, describe_problems
 from allocator.io.outputs import read_outputs, summary, write_outputs
 from allocator.io.read import read_data
 from allocator.io.write import (
@@ -13,6 +13,7 @@ from allocator.io.write import (
     OUTPUT_LAYOUT,
     Layout,
     atomic_folder,
+    check_output_folder,
     write_csv,
     write_json,
 )
@@ -29,6 +30,8 @@ __all__ = [
     "Layout",
     "OutputError",
     "atomic_folder",
+    "check_output_folder",
+    "describe_problems",
     "read_data",
     "read_outputs",
     "summary",

@@ -13,7 +13,7 @@ import types
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel
@@ -25,7 +25,52 @@ Kind = Literal["text", "number", "whole", "bool", "date", "list", "choice"]
 TRUE = frozenset({"true", "yes", "1"})
 FALSE = frozenset({"false", "no", "0"})
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_TIME = r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(?:Z|[+-]\d{2}:?\d{2})?)?"
+_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})" + _TIME)
+_DAY_FIRST = re.compile(r"(?P<d>\d{2})/(?P<m>\d{2})/(?P<y>\d{4})" + _TIME)
+ISO_FORM = "YYYY-MM-DD"
+DAY_FIRST_FORM = "DD/MM/YYYY"
+MIDNIGHT = frozenset({"00:00", "00:00:00"})
+
+
+@dataclass(frozen=True)
+class DateText:
+    """A date cell as read: its date, the form it was written in, and any time part."""
+
+    day: date
+    form: str
+    """:data:`ISO_FORM` or :data:`DAY_FIRST_FORM`."""
+    time: str | None
+    """The time of day written after the date (``00:00:00``), or ``None``."""
+
+
+def parse_date(text: str) -> DateText:
+    """Read a date strictly: ISO ``YYYY-MM-DD``, else the day-first ``DD/MM/YYYY`` used in
+    England, each with an optional time part (``2026-11-23 00:00:00``); nothing is guessed.
+
+    Raises
+    ------
+    ValueError
+        Any other form (``2026-11-3``, ``3/11/2026``, ``Nov 3``), or no such day.
+
+    Examples
+    --------
+    >>> parse_date("2026-11-03").day, parse_date("03/11/2026 00:00").day
+    (datetime.date(2026, 11, 3), datetime.date(2026, 11, 3))
+    """
+    got = f"(got {text!r})"
+    for pattern, form in ((_ISO, ISO_FORM), (_DAY_FIRST, DAY_FIRST_FORM)):
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                raise ValueError(f"is not a real date {got}") from None
+            return DateText(day, form, match["time"])
+    raise ValueError(
+        f"must be a date written {ISO_FORM} or {DAY_FIRST_FORM}, never month-first {got}"
+    )
 
 
 @dataclass(frozen=True)
@@ -39,25 +84,29 @@ class Column:
     choices: type[Enum] | None = None
     bounds: str = ""
     """The field's range in words, e.g. ``> 0 and <= 1``; empty when unbounded."""
+    vocabulary: str | None = None
+    """For a column of labels (a service, category, flag, skill): the name of the
+    vocabulary its labels come from. Labels are read trimmed and lower-case, and
+    checked against the policy's labels of that name (see :data:`LABELS`)."""
 
-    def parse(self, text: str) -> Any:
-        """The value of a trimmed, non-empty cell; ``ValueError`` says what is wrong."""
+    def parse(self, text: str, decimal_comma: bool = False) -> Any:
+        """The value of a trimmed, non-empty cell; ``ValueError`` says what is wrong.
+
+        ``decimal_comma``: the file separates cells with ``;`` or a tab, so a number
+        may be written with a decimal comma (``0,5``), as a European Excel writes it.
+        """
         got = f"(got {text!r})"
         if self.kind == "text":
-            return text
+            return text.lower() if self.vocabulary else text
         if self.kind == "list":
-            return frozenset(item.strip() for item in text.split(";") if item.strip())
+            items = (item.strip() for item in text.split(";"))
+            return frozenset(item.lower() if self.vocabulary else item for item in items if item)
         if self.kind == "bool":
             if text.lower() in TRUE | FALSE:
                 return text.lower() in TRUE
             raise ValueError(f"must be true or false (yes/no and 1/0 also work) {got}")
         if self.kind == "date":
-            try:
-                if _DATE.fullmatch(text):
-                    return date.fromisoformat(text)
-            except ValueError:
-                raise ValueError(f"is not a real date {got}") from None
-            raise ValueError(f"must be a date written YYYY-MM-DD {got}")
+            return parse_date(text).day
         if self.kind == "choice":
             assert self.choices is not None
             try:
@@ -65,6 +114,8 @@ class Column:
             except ValueError:
                 names = ", ".join(str(c.value) for c in self.choices)
                 raise ValueError(f"must be one of {names} {got}") from None
+        if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
         number = float(text) if _NUMBER.fullmatch(text) else math.nan
         if self.kind == "whole":
             if not number.is_integer():
@@ -97,9 +148,10 @@ class Column:
         return f"must be{whole} {self.bounds}".rstrip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
-    """One file (or workbook sheet) of the data folder."""
+    """One file (or workbook sheet) of the data folder (one object per file: compared and
+    hashed by identity, as the reader keys its dictionaries by table)."""
 
     name: str
     model: type[BaseModel]
@@ -126,12 +178,26 @@ _KINDS: dict[Any, Kind] = {str: "text", float: "number", int: "whole", bool: "bo
 _SYMBOLS = ((at.Gt, "gt", ">"), (at.Ge, "ge", ">="), (at.Lt, "lt", "<"), (at.Le, "le", "<="))
 
 
+LABELS = {
+    ("Team", "service"): "service",
+    ("Child", "category"): "category",
+    ("Child", "flags"): "flag",
+    ("Worker", "skills"): "skill",
+    ("Child", "required_skill"): "skill",
+}
+"""Columns of labels: (model, field) -> vocabulary. Labels are matched without regard
+to case and surrounding spaces; services, categories and flags are checked against
+the policy (``allocator.io.labels``), skills against the workers' skills."""
+
+
 def _columns(model: type[BaseModel]) -> tuple[Column, ...]:
     columns = []
     for field, info in model.model_fields.items():
         annotation: Any = info.annotation  # a type form; read as a plain type below
         if get_origin(annotation) in (Union, types.UnionType):
             (annotation,) = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) is Annotated:  # models.Number, models.Whole
+            annotation = get_args(annotation)[0]
         kind = _kind(annotation)
         bounds = " and ".join(
             f"{symbol} {getattr(rule, attr):g}"
@@ -147,6 +213,7 @@ def _columns(model: type[BaseModel]) -> tuple[Column, ...]:
                 required=info.is_required(),
                 choices=annotation if kind == "choice" else None,
                 bounds=bounds,
+                vocabulary=LABELS.get((model.__name__, field)),
             )
         )
     return tuple(columns)

@@ -18,7 +18,8 @@ def write_data(data: ProblemData, folder: Path | str) -> None:
     written atomically; an existing folder is replaced only when caseload wrote
     it as a data folder (its ``.caseload`` marker) and nothing else was added.
     Text the contract cannot carry (surrounding spaces, ``;`` inside a list
-    item, empty strings) does not read back unchanged.
+    item, empty strings) does not read back unchanged, and labels (services,
+    categories, flags, skills) read back lower-case.
 
     Raises
     ------

@@ -7,12 +7,19 @@ rounded to 4 decimals without trailing zeros, JSON with sorted keys.
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
+import glob
 import json
 import math
 import numbers
 import os
+import re
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,12 +70,17 @@ DATA_LAYOUT = Layout("data", DATA_FILES)
 def atomic_folder(out: Path, layout: Layout = OUTPUT_LAYOUT) -> Iterator[Path]:
     """Write a folder completely or not at all, and never over the user's files.
 
-    Yields a temporary sibling folder (``.NAME.tmp-XXXX`` beside ``out``) to
+    Yields a temporary sibling folder (``.NAME.tmp-PID-XXXX`` beside ``out``) to
     write into; the :data:`MARKER` file is added to it. When the block succeeds
     the temporary folder takes the place of ``out``: renamed into place if
-    ``out`` does not exist, else swapped with the old ``out``, which is then
-    removed. When the block raises, the temporary folder is removed and ``out``
-    is left untouched.
+    ``out`` does not exist, else exchanged with the old ``out`` in one atomic
+    step (Linux ``renameat2``), which is then removed. Where the file system
+    cannot exchange two folders, the old ``out`` is first renamed to
+    ``.NAME.old-PID-XXXX``; a run killed between the two renames leaves it
+    there, and the next write to ``out`` (or :func:`recover`) puts it back. So
+    at every instant ``out`` holds the old or the new folder whole, or the next
+    run restores the old one. Interrupts (Ctrl-C, ``SIGTERM``) are held back
+    during the swap; when the block raises, the temporary folder is removed.
 
     Parameters
     ----------
@@ -83,8 +95,9 @@ def atomic_folder(out: Path, layout: Layout = OUTPUT_LAYOUT) -> Iterator[Path]:
     ------
     OutputError
         ``out`` exists and is not a folder, was not written by caseload as this
-        kind of folder, or holds anything else; checked before yielding and
-        again before the swap.
+        kind of folder, or holds anything else (checked before yielding and
+        again before the swap); or the file system refuses a write (no
+        permission, read-only, disk full), with ``out`` left as it was.
 
     Examples
     --------
@@ -95,27 +108,183 @@ def atomic_folder(out: Path, layout: Layout = OUTPUT_LAYOUT) -> Iterator[Path]:
     ['.caseload', 'summary.json']
     """
     out = Path(out)
+    recover(out)
     refuse_foreign(out, layout)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise _refused(out, exc) from None
     try:
         (tmp / MARKER).write_text(json.dumps({"kind": layout.kind}) + "\n", encoding="utf-8")
         yield tmp
         refuse_foreign(out, layout)
-        if not out.exists():
-            os.rename(tmp, out)
-            return
-        old = tmp.with_name(tmp.name + ".old")
-        os.rename(out, old)
+        with _interrupts_held():
+            _swap_in(tmp, out)
+    except OSError as exc:
+        raise _refused(out, exc) from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_writable(out: Path, layout: Layout = OUTPUT_LAYOUT) -> None:
+    """Raise ``OutputError`` now if :func:`atomic_folder` would refuse ``out`` or could
+    not write beside it, so a long run is not made for nothing; leaves no trace.
+
+    Examples
+    --------
+    >>> check_writable(Path(tempfile.mkdtemp()) / "new" / "proposal")
+    >>> blocker = Path(tempfile.mkdtemp()) / "a-file"
+    >>> _ = blocker.write_text("x")
+    >>> try:
+    ...     check_writable(blocker / "proposal")
+    ... except OutputError as error:
+    ...     print("Not a directory" in str(error))
+    True
+    """
+    out = Path(out)
+    refuse_foreign(out, layout)
+    made: list[Path] = []
+    try:
+        for folder in reversed([out.parent, *out.parent.parents]):
+            if not folder.exists():
+                folder.mkdir()
+                made.append(folder)
+        Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent)).rmdir()
+    except OSError as exc:
+        raise _refused(out, exc) from None
+    finally:
+        for folder in reversed(made):
+            folder.rmdir()
+
+
+def check_output_folder(folder: Path | str, kind: str = "output") -> None:
+    """Check, before a long run, that an output (or data) folder can be written there.
+
+    Parameters
+    ----------
+    folder
+        The folder :func:`allocator.write_outputs` (``kind="output"``) or
+        :func:`allocator.write_data` (``kind="data"``) will write.
+
+    Raises
+    ------
+    OutputError
+        The folder holds files caseload did not write, is another kind of
+        caseload folder, or the file system refuses to write beside it (no
+        permission, read-only, a file in the way). Nothing is left behind.
+
+    Examples
+    --------
+    >>> check_output_folder(Path(tempfile.mkdtemp()) / "proposal")
+    """
+    layouts = {OUTPUT_LAYOUT.kind: OUTPUT_LAYOUT, DATA_LAYOUT.kind: DATA_LAYOUT}
+    check_writable(Path(folder), layouts[kind])
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed run left beside ``out``: put back an old folder moved aside
+    by an interrupted swap (when ``out`` is missing), and remove temporary folders.
+
+    Only folders named ``.NAME.tmp-PID-*`` or ``.NAME.old-PID-*``, holding the
+    :data:`MARKER` (or nothing), of a process that is no longer running, are
+    touched.
+    """
+    out = Path(out)
+    try:
+        siblings = sorted(out.parent.glob(f".{glob.escape(out.name)}.*-*-*"))
+    except OSError:
+        return
+    for path in siblings:
+        match = _LEFTOVER.fullmatch(path.name[len(out.name) + 1 :])
+        if match is None or not path.is_dir() or path.is_symlink():
+            continue
+        if _alive(int(match["pid"])) or not ((path / MARKER).is_file() or not any(path.iterdir())):
+            continue
+        if match["kind"] == "old" and not out.exists() and not out.is_symlink():
+            os.rename(path, out)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+_LEFTOVER = re.compile(r"\.(?P<kind>tmp|old)-(?P<pid>\d+)-[^/]+")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Put ``tmp`` at ``out``; the old ``out`` ends at ``tmp``'s path and is removed."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if not _exchange(tmp, out):
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
+        os.rename(out, old)  # replaces the empty folder just made
         try:
             os.rename(tmp, out)
         except BaseException:
             os.rename(old, out)
             raise
         shutil.rmtree(old)
+        return
+    shutil.rmtree(tmp)  # now the old folder
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``);
+    ``False`` where the system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM until the block is done, then deliver the first one
+    to the handler that was in place (only the main thread can; elsewhere, no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda n, _: caught.append(n)) for s in _HELD}
+    try:
+        yield
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+def _refused(out: Path, exc: OSError) -> OutputError:
+    """A refused write as a clean error naming the folder and the system's reason."""
+    where = exc.filename or out
+    reason = exc.strerror or str(exc)
+    return OutputError(f"{out}: cannot write ({where}: {reason}); nothing was changed there")
 
 
 def refuse_foreign(out: Path, layout: Layout) -> None:

@@ -20,6 +20,8 @@ PUBLIC = {
     "UnknownChildError",
     "allocate",
     "check",
+    "check_output_folder",
+    "describe_problems",
     "explain_child",
     "read_data",
     "read_outputs",
@@ -41,6 +43,8 @@ def test_the_public_api_is_what_the_docs_list():
         "read_outputs",
         "write_outputs",
         "summary",
+        "describe_problems",
+        "check_output_folder",
     ):
         doc = getattr(allocator, name).__doc__ or ""
         assert "Examples" in doc and ">>>" in doc, name

@@ -19,7 +19,7 @@ from tests.support import VALID_CSV, write_folder
 
 AS_OF = ["--as-of", "2026-11-23"]
 
-# The data contract's output columns (../shared/spec/data-contract.md, "Outputs").
+# The data contract's output columns (docs/data-contract.md, "Outputs").
 ALLOCATION_CONTRACT = ["child_id", "worker_id", "team_id", "status", "weight", "reason"]
 WORKER_CONTRACT = [
     "worker_id",
@@ -148,6 +148,45 @@ def test_validate_lists_every_problem_by_file_row_and_column(tmp_path):
     assert "workers.csv, row 5, column team_id: unknown team_id 'T9'" in result.output
     assert "workers.csv, row 5, column role: must be one of" in result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_prints_warnings_to_stderr_and_passes(tmp_path):
+    """Warnings (a stray flag, a time of day) go to stderr; the data is still valid (exit 0)."""
+    children = textwrap.dedent(VALID_CSV["children"]).replace("court;missing", "court;missng")
+    children = children.replace("2024-10-01", "2024-10-01 00:00:00")
+    folder = write_folder(tmp_path / "data", children=children)
+    result = run("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: 2 teams")
+    assert result.stderr.splitlines() == [
+        "warning: children.csv, row 2, column referred_on: holds a time of day; "
+        "read as a date (got '2024-10-01 00:00:00')",
+        "warning: children.csv, row 3, column flags: unknown flag 'missng': "
+        "did you mean 'missing'? Read as written: it adds no weight and no priority",
+    ]
+
+
+def test_allocate_prints_warnings_unless_quiet(tmp_path):
+    """allocate prints warnings and goes on; --quiet prints nothing but errors."""
+    children = textwrap.dedent(VALID_CSV["children"]).replace("court;missing", "court;missng")
+    folder = write_folder(tmp_path / "data", children=children)
+    loud = allocate(folder, tmp_path / "loud")
+    assert loud.exit_code == 0 and "did you mean 'missing'?" in loud.stderr
+    quiet = allocate(folder, tmp_path / "quiet", "--quiet")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_errors_on_many_rows_are_summed_up(tmp_path):
+    """The same problem on many rows is one line with the count and the first rows."""
+    rows = "".join(f"C{i},T9,cin,,,,,,,,,,\n" for i in range(10, 40))
+    folder = write_folder(tmp_path / "data", children=textwrap.dedent(VALID_CSV["children"]) + rows)
+    result = run("validate", folder)
+    assert result.exit_code == 2
+    assert "error: " in result.output and "30 problems found" in result.output
+    assert (
+        "  children.csv, column team_id, 30 rows (5, 6, 7, 8, 9, ...): "
+        "unknown team_id 'T9': not in teams.csv"
+    ) in result.output.splitlines()
 
 
 @pytest.mark.parametrize("command", ["validate", "allocate"])

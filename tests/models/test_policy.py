@@ -211,6 +211,39 @@ def test_out_of_range_value_is_named(tmp_path, text, field):
     assert field in _error(tmp_path, text)
 
 
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [("max_children_per_fte = true", "services.cin.max_children_per_fte"),
+     ("max_children_per_fte = inf", "services.cin.max_children_per_fte"),
+     ("max_children_per_fte = nan", "services.cin.max_children_per_fte"),
+     ("max_children_per_fte = 1e20", "services.cin.max_children_per_fte"),
+     ("max_children_per_fte = '20'", "services.cin.max_children_per_fte"),
+     ("max_children_per_fte = 20\nmax_load_per_fte = 1e20", "services.cin.max_load_per_fte"),
+     ("max_children_per_fte = 20\n[weighting]\ncategory = { cin = inf }",
+      "weighting.category.cin"),
+     ("max_children_per_fte = 20\n[weighting]\nflags = { court = true }",
+      "weighting.flags.court"),
+     ("max_children_per_fte = 20\n[weighting]\nflags = { court = -1 }",
+      "weighting.flags.court"),
+     ("max_children_per_fte = 20\n[asye]\nmonths = 12.5", "asye.months"),
+     ("max_children_per_fte = 20\n[asye]\nmonths = true", "asye.months"),
+     ("max_children_per_fte = 20\n[span]\noversight_max = 1e20", "span.oversight_max"),
+     ("max_children_per_fte = 20\n[[thresholds]]\nname = 'x'\nabove = nan",
+      "thresholds.0.above"),
+     ("max_children_per_fte = 20\n[pacing]\nopen_per_new = 1e9", "pacing.open_per_new")],
+)  # fmt: skip
+def test_booleans_and_huge_or_non_finite_numbers_are_named(tmp_path, line, field):
+    """true, inf, nan, 1e20 and text where a number belongs are refused, naming the key."""
+    assert field in _error(tmp_path, f"[services.cin]\n{line}\n")
+
+
+def test_preset_names_ignore_case_and_spaces():
+    """``--policy Barnet`` is the barnet preset; a mistyped name suggests the closest."""
+    assert load_policy(" Barnet ") == load_policy("barnet")
+    with pytest.raises(PolicyError, match="did you mean 'merton'"):
+        load_policy("merten")
+
+
 def test_negative_category_cap_is_named(tmp_path):
     """A negative category cap is refused, naming the service and the category."""
     message = _error(

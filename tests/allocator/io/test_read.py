@@ -15,12 +15,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.io import InputError, InputProblem, OutputError, read_data, write_data
+from allocator.io import (
+    InputError,
+    InputProblem,
+    OutputError,
+    describe_problems,
+    read_data,
+    write_data,
+)
 from allocator.io.columns import TABLES
 from models import Child, ProblemData, Reduction, Role, Team, Worker, load_policy
-from tests.support import ROOT, SHARED, VALID_CSV, write_folder
+from tests.support import ROOT, VALID_CSV, write_folder
 
-CONTRACT = SHARED / "spec" / "data-contract.md"
+CONTRACT = ROOT / "docs" / "data-contract.md"
+"""The project's copy of the data contract (tests/test_docs.py keeps it equal to shared/)."""
+DEFAULT = load_policy("default")
+ASYE_PROTECTIONS = load_policy(ROOT / "docs" / "examples" / "asye-protections.toml")
+"""The opt-in ASYE protections: court and child-protection work never held alone by an ASYE."""
 
 
 def problems(folder: Path, policy=None) -> list[InputProblem]:
@@ -141,8 +152,6 @@ def test_policy_known_services_and_categories_pass(tmp_path):
 
 def test_columns_match_the_contract():
     """The contract's columns come first, in its order and with its required flags."""
-    if not CONTRACT.is_file():
-        pytest.skip("shared/spec/data-contract.md absent")
     text = CONTRACT.read_text("utf-8")
     for table in TABLES[:3]:
         section = text.split(f"### {table.name}.csv")[1].split("###")[0]
@@ -325,20 +334,23 @@ def test_unknown_reduction_worker(tmp_path):
         ("workers", "W1,007,social_worker,1,", "W1,007,social_worker,full,", "fte",
          "must be a number (got 'full')"),
         ("workers", "0.8,,12,", "0.8,,-1,", "max_children",
-         "must be a whole number >= 0 (got '-1')"),
+         "must be a whole number >= 0 and <= 1000 (got '-1')"),
         ("workers", "0.8,,12,", "0.8,,2.5,", "max_children", "must be a whole number (got '2.5')"),
         ("workers", "social_worker,1", "manager,1", "role",
          "must be one of social_worker, senior_practitioner, advanced_practitioner, asye, "
          "team_manager, head_of_service (got 'manager')"),
         ("workers", ",,true,", ",,maybe,", "accepting",
          "must be true or false (yes/no and 1/0 also work) (got 'maybe')"),
-        ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,0", "weight", "must be > 0 (got '0')"),
-        ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,-2", "weight", "must be > 0 (got '-2')"),
+        ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,0", "weight",
+         "must be > 0 and <= 100 (got '0')"),
+        ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,-2", "weight",
+         "must be > 0 and <= 100 (got '-2')"),
         ("children", ",,3,court", ",,5,court", "level",
          "must be a whole number >= 1 and <= 4 (got '5')"),
         ("children", ",,3,court", ",,0,court", "level",
          "must be a whole number >= 1 and <= 4 (got '0')"),
-        ("children", "missing,25,", "missing,-1,", "distance_miles", "must be >= 0 (got '-1')"),
+        ("children", "missing,25,", "missing,-1,", "distance_miles",
+         "must be >= 0 and <= 1000 (got '-1')"),
         ("children", "C1,007,cin,", "C1,007,,", "category", "is required but empty"),
     ],
 )  # fmt: skip
@@ -358,9 +370,11 @@ def test_bad_reduction_fraction(tmp_path, fraction):
     ]
 
 
-@pytest.mark.parametrize("text", ["05/01/2024", "2024-1-5", "20240105", "2024-02-30", "soon"])
+@pytest.mark.parametrize(
+    "text", ["5/1/2024", "01/13/2024", "2024-1-5", "20240105", "2024-02-30", "31/02/2024", "soon"]
+)
 def test_bad_dates(tmp_path, text):
-    """Dates must be real dates written YYYY-MM-DD."""
+    """Dates must be real dates written YYYY-MM-DD or DD/MM/YYYY; nothing else is guessed."""
     children = replace("children", "2024-10-01", text)
     [problem] = problems(write_folder(tmp_path, children=children))
     assert (problem.file, problem.row, problem.column) == ("children.csv", 2, "referred_on")
@@ -500,7 +514,7 @@ def test_write_data_round_trip(tmp_path):
             Child(child_id="C1", team_id="007", category="cin", worker_id="W1", weight=1e-7,
                   level=4, flags=frozenset({"court"}), distance_miles=0,
                   previous_worker_id="M1", referred_on=date(2024, 2, 29)),
-            Child(child_id="C2", team_id="007", category="respite", weight=123456.789),
+            Child(child_id="C2", team_id="007", category="respite", weight=99.789),
         ),
         reductions=(Reduction(worker_id="W1", fraction=0.25, reason="phased return",
                               start=date(2024, 1, 1)),),
@@ -538,26 +552,45 @@ DATES = {"workers": ["asye_start"], "children": ["referred_on"]}
 KEYS = {"teams": "team_id", "workers": "worker_id", "children": "child_id"}
 
 
+FREE_TEXT = {"teams": "name", "workers": "name"}
+OPEN_QUOTE = "\x01"
+EXTRA = "\x02extra"
+KINDS = ["blank", "text", "number", "duplicate", "team", "drop", "date", "quote", "extra",
+         "encoding", "label"]  # fmt: skip
+
+
 @st.composite
 def corruptions(draw):
-    """A valid folder as rows of dicts, one corruption applied, and the column it hits."""
+    """A valid folder as rows of dicts, one corruption applied, the file and column it hits
+    (``None`` for a whole row), and the encoding of each file."""
     tables = {name: list(csv.DictReader(io.StringIO(textwrap.dedent(VALID_CSV[name]))))
               for name in REQUIRED}  # fmt: skip
-    kind = draw(st.sampled_from(["blank", "text", "duplicate", "team", "drop", "date"]))
+    encodings = dict.fromkeys(tables, "utf-8")
+    kind = draw(st.sampled_from(KINDS))
     name = draw(st.sampled_from(["teams", "workers", "children"]))
-    if kind in ("text", "date"):
-        name = draw(st.sampled_from(sorted(NUMBERS if kind == "text" else DATES)))
+    if kind in ("text", "number", "date"):
+        name = draw(st.sampled_from(sorted(DATES if kind == "date" else NUMBERS)))
+    elif kind in ("quote", "encoding"):
+        name = draw(st.sampled_from(sorted(FREE_TEXT)))
+    elif kind == "label":
+        name = "children"
     rows = tables[name]
     row = draw(st.sampled_from(rows))
+    column: str | None
     if kind == "blank":
         column = draw(st.sampled_from(REQUIRED[name]))
         row[column] = draw(st.sampled_from(["", "  "]))
     elif kind == "text":
         column = draw(st.sampled_from(NUMBERS[name]))
-        row[column] = draw(st.sampled_from(["abc", "1,5", "one", "NaN", "inf", "1..2"]))
+        row[column] = draw(st.sampled_from(["abc", "1,5", "one", "NaN", "inf", "1..2", "50%"]))
+    elif kind == "number":
+        column = draw(st.sampled_from(NUMBERS[name]))
+        row[column] = draw(st.sampled_from(["1e20", "-inf", "nan", "true", "1e400", "-0.5"]))
     elif kind == "date":
         column = draw(st.sampled_from(DATES[name]))
-        row[column] = draw(st.sampled_from(["01/09/2024", "2024-9-1", "2024-02-30", "x"]))
+        row[column] = draw(
+            st.sampled_from(["1/9/2024", "2024-9-1", "2024-02-30", "x", "09/13/2024", "45321"])
+        )
     elif kind == "duplicate":
         column = KEYS[name]
         rows.insert(draw(st.integers(0, len(rows))), dict(row))
@@ -565,27 +598,394 @@ def corruptions(draw):
         name = draw(st.sampled_from(["workers", "children"]))
         column = "team_id"
         draw(st.sampled_from(tables[name]))["team_id"] = draw(st.sampled_from(["T9", "07", "t2"]))
+    elif kind == "quote":  # a quote opened in a free-text cell and never closed
+        column = None
+        row = draw(st.sampled_from(rows[:-1]))
+        row[FREE_TEXT[name]] = OPEN_QUOTE + (row[FREE_TEXT[name]] or "x")
+    elif kind == "extra":
+        column = None
+        row[EXTRA] = draw(st.sampled_from(["x", "0", "note, more"]))
+    elif kind == "encoding":
+        column = None
+        row[FREE_TEXT[name]] = "Zoë Brontë"
+        encodings[name] = draw(st.sampled_from(["cp1252", "latin-1"]))
+    elif kind == "label":  # a protected flag mistyped: the ASYE exclusion depends on it
+        column = "flags"
+        row["flags"] = draw(st.sampled_from(["Court proceedings", "courts", "COURT-ORDER"]))
     else:
         column = draw(st.sampled_from(REQUIRED[name]))
         for r in rows:
             del r[column]
-    return tables, name, column
+    return tables, encodings, name, column
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(corruptions())
 def test_any_corruption_is_a_located_problem(case):
-    """A valid folder with one corruption raises InputError naming the corrupted column."""
-    tables, name, column = case
-    texts = {}
+    """One corruption of a valid folder is an InputError at its file and column, never a loss."""
+    tables, encodings, name, column = case
+    files: dict[str, bytes] = {}
     for table, rows in tables.items():
+        header = [c for c in rows[0] if c != EXTRA]
         stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        texts[table] = stream.getvalue()
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row[c] for c in header] + ([row[EXTRA]] if EXTRA in row else []))
+        text = stream.getvalue().replace(OPEN_QUOTE, '"')  # unescaped, as a person types it
+        files[table] = text.encode(encodings[table])
     with tempfile.TemporaryDirectory() as folder, pytest.raises(InputError) as caught:
-        read_data(write_folder(Path(folder), **texts))
+        read_data(write_folder(Path(folder), **files), DEFAULT)
     found = caught.value.problems
-    assert found and all(p.file.endswith(".csv") for p in found)
+    assert found and all(p.file.endswith(".csv") and p.severity == "error" for p in found)
     assert any(p.file == f"{name}.csv" and p.column == column for p in found)
+    assert all(p.row is not None or p.column is None for p in found)
+
+
+@st.composite
+def resaves(draw):
+    """How a spreadsheet may save the valid folder: separator, line ends, byte-order mark,
+    date form, time part, label case."""
+    return {
+        "delimiter": draw(st.sampled_from([",", ";", "\t"])),
+        "newline": draw(st.sampled_from(["\n", "\r\n"])),
+        "bom": draw(st.booleans()),
+        "day_first": draw(st.booleans()),
+        "time": draw(st.sampled_from(["", " 00:00:00", " 00:00"])),
+        "upper": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(resaves())
+def test_any_resave_of_a_valid_folder_reads_the_same(how):
+    """Re-saved with ';' or tabs, CRLF, a BOM, day-first dates or capitals, the data is the same."""
+    files = {}
+    for name, text in VALID_CSV.items():
+        rows = list(csv.reader(io.StringIO(textwrap.dedent(text))))
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=how["delimiter"], lineterminator=how["newline"])
+        writer.writerow(rows[0])
+        for row in rows[1:]:
+            cells = []
+            for header, cell in zip(rows[0], row, strict=True):
+                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+                    y, m, d = cell.split("-")
+                    cell = (f"{d}/{m}/{y}" if how["day_first"] else cell) + how["time"]
+                elif how["delimiter"] != "," and re.fullmatch(r"\d+\.\d+", cell):
+                    cell = cell.replace(".", ",")
+                elif how["upper"] and header in ("service", "category", "flags", "role"):
+                    cell = cell.upper()
+                cells.append(cell)
+            writer.writerow(cells)
+        files[name] = (("\ufeff" if how["bom"] else "") + out.getvalue()).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        resaved = read_data(write_folder(Path(folder), **files), DEFAULT)
+        clean = read_data(write_folder(Path(folder) / "clean"), DEFAULT)
+    assert resaved.model_copy(update={"source": ""}) == clean.model_copy(update={"source": ""})
+
+
+# --- real exports: delimiters, encodings, quotes, sizes ----------------------------
+
+
+def semicolon(text: str) -> str:
+    """A CSV text as a European Excel saves it: ';' between cells, decimal commas."""
+    rows = list(csv.reader(io.StringIO(textwrap.dedent(text))))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for i, row in enumerate(rows):
+        writer.writerow(row if i == 0 else [re.sub(r"^(\d+)\.(\d+)$", r"\1,\2", c) for c in row])
+    return out.getvalue()
+
+
+def test_semicolon_file_with_decimal_commas_reads_like_the_comma_file(tmp_path):
+    """A ';'-separated export with decimal commas (0,6) reads as the same data."""
+    files = {name: semicolon(text) for name, text in VALID_CSV.items()}
+    assert ";" in files["workers"] and "0,6" in files["workers"]
+    from_semicolon = read_data(write_folder(tmp_path / "semi", **files))
+    from_comma = read_data(write_folder(tmp_path / "comma"))
+    assert from_semicolon.model_copy(update={"source": ""}) == from_comma.model_copy(
+        update={"source": ""}
+    )
+
+
+def test_tab_separated_utf16_file_is_read(tmp_path):
+    """Excel's 'Unicode text' (UTF-16 with a byte-order mark, tab-separated) is read."""
+    teams = textwrap.dedent(VALID_CSV["teams"]).replace(",", "\t").encode("utf-16")
+    data = read_data(write_folder(tmp_path, teams=teams))
+    assert [t.team_id for t in data.teams] == ["007", "T2"]
+
+
+def test_decimal_comma_is_not_read_in_a_comma_file(tmp_path):
+    """In a comma-separated file a quoted '0,6' is not a number: nothing is guessed."""
+    workers = replace("workers", "asye,0.6,", 'asye,"0,6",')
+    [problem] = problems(write_folder(tmp_path, workers=workers))
+    assert (problem.row, problem.column) == (4, "fte")
+
+
+def test_workbook_saved_with_a_csv_name(tmp_path):
+    """An .xlsx file named children.csv is named as a workbook, not as bad UTF-8."""
+    book = make_workbook(tmp_path / "book.xlsx", {"children": csv_rows("children")})
+    [problem] = problems(write_folder(tmp_path / "data", children=book.read_bytes()))
+    assert problem.file == "children.csv" and "Excel workbook" in problem.message
+
+
+def test_nul_byte_is_a_problem_naming_the_row(tmp_path):
+    """A NUL byte (a binary file) is a problem on its line, not a crash."""
+    children = textwrap.dedent(VALID_CSV["children"]).replace("C2,", "C\x002,").encode()
+    [problem] = problems(write_folder(tmp_path, children=children))
+    assert (problem.file, problem.row) == ("children.csv", 3)
+
+
+def test_open_quote_that_swallows_rows_stops_naming_the_line(tmp_path):
+    """A quote left open in a free-text cell never loses the rows after it silently."""
+    workers = replace("workers", "north,Wanda", 'north,"Wanda')
+    found = problems(write_folder(tmp_path, workers=workers))
+    quote = [p for p in found if "quote" in p.message]
+    assert [(p.file, p.row) for p in quote] == [("workers.csv", 3)]
+    assert "opened on line 3" in quote[0].message and "2 later lines" in quote[0].message
+
+
+def test_open_quote_closed_later_names_both_lines(tmp_path):
+    """A quote closed some lines later names where it opened and where it closed."""
+    teams = 'team_id,service,manager_id,name\n007,cin,M1,"Team Seven\nT2,cla,,Looked"\nT3,cla,,x\n'
+    [problem] = [p for p in problems(write_folder(tmp_path, teams=teams)) if "quote" in p.message]
+    assert (problem.file, problem.row) == ("teams.csv", 2)
+    assert "opened on line 2 is not closed until line 3" in problem.message
+
+
+def test_a_quoted_line_break_in_a_name_is_kept(tmp_path):
+    """A quoted name spanning two lines (no row inside it) is read as one cell."""
+    teams = 'team_id,service,manager_id,name\n007,cin,M1,"Team\nSeven"\nT2,cla,,x\n'
+    data = read_data(write_folder(tmp_path, teams=teams))
+    assert data.teams[0].name == "Team\nSeven" and len(data.teams) == 2
+
+
+def test_a_cell_over_128_kb_is_read(tmp_path):
+    """A huge free-text cell (the csv module's default limit is 128 KB) is read whole."""
+    note = "x" * 300_000
+    workers = replace("workers", "north,Wanda", f'north,"{note}"')
+    data = read_data(write_folder(tmp_path, workers=workers))
+    assert data.workers[1].name == note
+
+
+def test_workers_with_only_required_columns_locates_the_asye_problem(tmp_path):
+    """Without an asye_start column, an ASYE worker's problem names file, row and column."""
+    workers = "worker_id,team_id,role,fte\nM1,007,team_manager,1\nW1,007,asye,1\n"
+    children = "child_id,team_id,category\n"
+    assert located(write_folder(tmp_path, workers=workers, children=children)) == [
+        ("workers.csv", 3, "asye_start")
+    ]
+
+
+def test_missing_required_column_suggests_a_misspelt_header(tmp_path):
+    """A missing required column names a header that looks like it."""
+    teams = "team_id,servce\n007,cin\nT2,cla\n"
+    [problem] = problems(write_folder(tmp_path, teams=teams))
+    assert (problem.row, problem.column) == (1, "service") and "'servce'" in problem.message
+
+
+@pytest.mark.parametrize("names", [["children", "Children "], ["workers", " Workers"]])
+def test_workbook_with_two_sheets_of_one_name_is_a_problem(tmp_path, names):
+    """Two sheets that differ only by case or spaces are named, not one silently used."""
+    sheets = {"teams": csv_rows("teams"), "workers": csv_rows("workers")}
+    sheets.update({"children": csv_rows("children")})
+    table = names[0].strip().lower()
+    sheets.pop(table)
+    for name in names:
+        sheets[name] = csv_rows(table)
+    book = make_workbook(tmp_path / "data.xlsx", sheets)
+    [problem] = problems(book)
+    assert problem.file == f"data.xlsx[{table}]"
+    assert all(repr(n) in problem.message for n in names)
+
+
+# --- dates ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("2024-11-03", date(2024, 11, 3)), ("03/11/2024", date(2024, 11, 3)),
+     ("2024-11-03 00:00:00", date(2024, 11, 3)), ("2024-11-03T14:30", date(2024, 11, 3)),
+     ("03/11/2024 00:00", date(2024, 11, 3))],
+)  # fmt: skip
+def test_dates_iso_or_day_first_never_month_first(tmp_path, text, day):
+    """ISO dates and DD/MM/YYYY are read as written; 2024-11-03 is never 11 March."""
+    children = replace("children", "2024-10-01", text)
+    children = children.replace("2024-11-02", "03/11/2024" if "/" in text else "2024-11-03")
+    warned: list[InputProblem] = []
+    data = read_data(write_folder(tmp_path, children=children), warnings=warned)
+    assert data.children[0].referred_on == day
+    has_time = " " in text or "T" in text
+    assert [(p.row, p.column) for p in warned] == ([(2, "referred_on")] if has_time else [])
+
+
+def test_many_dates_with_a_time_are_one_warning(tmp_path):
+    """A time of day on many rows is summed up in one warning line with the count."""
+    rows = "".join(f"C{i},007,cin,,,,,,,,,,2026-11-{i:02d} 00:00:00\n" for i in range(4, 14))
+    warned: list[InputProblem] = []
+    read_data(write_folder(tmp_path, children=with_row("children", rows.rstrip())), warnings=warned)
+    assert len(warned) == 10
+    [line] = describe_problems(warned)
+    assert line.startswith("children.csv, column referred_on, 10 rows (5, 6, 7, 8, 9, ...): ")
+    assert "time of day; read as a date" in line
+
+
+def test_mixed_date_forms_name_the_rows(tmp_path):
+    """A column mixing ISO and DD/MM/YYYY dates is read, with a warning naming the rows."""
+    children = replace("children", "2024-11-02", "02/11/2024")
+    warned: list[InputProblem] = []
+    data = read_data(write_folder(tmp_path, children=children), warnings=warned)
+    assert data.children[1].referred_on == date(2024, 11, 2)
+    [warning] = warned
+    assert (warning.file, warning.column, warning.severity) == (
+        "children.csv",
+        "referred_on",
+        "warning",
+    )
+    assert (
+        "YYYY-MM-DD on 1 row (2)" in warning.message
+        and "DD/MM/YYYY on 1 row (3)" in warning.message
+    )
+
+
+def test_workbook_date_cells_with_a_time_are_dates(tmp_path):
+    """Excel date cells, with or without a time of day, are read as dates."""
+    from datetime import datetime
+
+    children = csv_rows("children")
+    children[1][12] = datetime(2024, 10, 1, 0, 0)
+    children[2][12] = datetime(2024, 11, 2, 9, 15)
+    book = make_workbook(
+        tmp_path / "data.xlsx",
+        {"teams": csv_rows("teams"), "workers": csv_rows("workers"), "children": children},
+    )
+    data = read_data(book)
+    assert [c.referred_on for c in data.children[:2]] == [date(2024, 10, 1), date(2024, 11, 2)]
+
+
+# --- labels --------------------------------------------------------------------------
+
+
+def test_labels_are_matched_without_regard_to_case_and_spaces(tmp_path):
+    """'Court ', 'CP', 'CIN' and 'BSL' are the policy's court, cp, cin and the skill bsl."""
+    teams = replace("teams", "007,cin", "007, CIN ")
+    children = replace(
+        "children", "C2,007,cp,,F1,,3,court;missing", "C2,007,CP,,F1,,3, Court ;MISSING"
+    )
+    children += "C4,007,cin,,,,,,,,BSL,,\n"
+    warned: list[InputProblem] = []
+    data = read_data(
+        write_folder(tmp_path, teams=teams, children=children), DEFAULT, warnings=warned
+    )
+    assert data.teams[0].service == "cin"
+    assert (data.children[1].category, data.children[1].flags) == (
+        "cp",
+        frozenset({"court", "missing"}),
+    )
+    assert data.children[3].required_skill == "bsl"
+    assert warned == []
+
+
+def test_unknown_protected_flag_is_an_error_with_the_closest_label(tmp_path):
+    """'Court proceedings' under an ASYE exclusion of court is an error: did you mean 'court'?"""
+    children = replace("children", "court;missing", "Court proceedings;missing")
+    [problem] = problems(write_folder(tmp_path, children=children), ASYE_PROTECTIONS)
+    assert (problem.file, problem.row, problem.column) == ("children.csv", 3, "flags")
+    assert "unknown flag 'court proceedings': did you mean 'court'?" in problem.message
+    assert "ASYE exclusion" in problem.message
+
+
+def test_unknown_flag_is_a_warning_when_no_protection_depends_on_it(tmp_path):
+    """A stray flag near an unprotected one is read, with a warning naming the closest."""
+    children = replace("children", "court;missing", "court;Substnace")
+    warned: list[InputProblem] = []
+    data = read_data(write_folder(tmp_path, children=children), DEFAULT, warnings=warned)
+    assert "substnace" in data.children[1].flags
+    [warning] = warned
+    assert (warning.row, warning.column, warning.severity) == (3, "flags", "warning")
+    assert "did you mean 'substance'?" in warning.message
+
+
+def test_without_the_asye_protection_a_stray_court_label_is_a_warning(tmp_path):
+    """With no protection depending on 'court', the stray label is only a warning."""
+    policy = DEFAULT.model_copy(
+        update={
+            "asye": DEFAULT.asye.model_copy(update={"excluded": ()}),
+            "priorities": DEFAULT.priorities.model_copy(update={"statutory_flags": ()}),
+        }
+    )
+    children = replace("children", "court;missing", "courts;missing")
+    warned: list[InputProblem] = []
+    read_data(write_folder(tmp_path, children=children), policy, warnings=warned)
+    assert [(w.row, w.column, w.severity) for w in warned] == [(3, "flags", "warning")]
+
+
+def test_unknown_category_with_a_weight_is_a_warning_and_near_a_protected_one_an_error(tmp_path):
+    """A category outside the policy is read when weighted, unless it looks like a protected one."""
+    warned: list[InputProblem] = []
+    children = with_row("children", "C4,T2,respite,,,0.5,,,,,,,")
+    read_data(write_folder(tmp_path / "a", children=children), DEFAULT, warnings=warned)
+    assert [(w.row, w.column, w.severity) for w in warned] == [(5, "category", "warning")]
+    children = with_row("children", "C4,T2,c.p.,,,0.5,,,,,,,")
+    [problem] = problems(write_folder(tmp_path / "b", children=children), DEFAULT)
+    assert (problem.row, problem.column) == (
+        5,
+        "category",
+    ) and "did you mean 'cp'?" in problem.message
+
+
+def test_unknown_service_suggests_the_closest(tmp_path):
+    """An unknown service names the closest service of the policy."""
+    teams = replace("teams", "T2,cla", "T2,Children In Care")
+    [problem] = problems(write_folder(tmp_path, teams=teams), DEFAULT)
+    assert problem.column == "service"
+
+
+def test_required_skill_nobody_has_is_a_warning(tmp_path):
+    """A required skill no worker has is read, with a warning naming the closest skill."""
+    children = with_row("children", "C4,007,cin,,,,,,,,life story,,")
+    warned: list[InputProblem] = []
+    read_data(write_folder(tmp_path, children=children), warnings=warned)
+    [warning] = warned
+    assert (warning.row, warning.column) == (5, "required_skill")
+    assert "did you mean 'life_story'?" in warning.message
+
+
+# --- numbers out of range -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new", "column"),
+    [("workers", "0.8,,12,", "0.8,,1e20,", "max_children"),
+     ("workers", "0.8,,12,", "0.8,,inf,", "max_children"),
+     ("workers", "social_worker,1,", "social_worker,nan,", "fte"),
+     ("workers", "social_worker,1,", "social_worker,true,", "fte"),
+     ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,1e20", "weight"),
+     ("children", "C3,T2,cla,W3,,1.5", "C3,T2,cla,W3,,-inf", "weight"),
+     ("children", "missing,25,", "missing,1e308,", "distance_miles"),
+     ("children", ",,3,court", ",,1e3,court", "level")],
+)  # fmt: skip
+def test_huge_and_non_finite_numbers_are_located_problems(tmp_path, table, old, new, column):
+    """1e20, inf, nan and true in a number column are problems at that cell."""
+    [problem] = problems(write_folder(tmp_path, **{table: replace(table, old, new)}))
+    assert (problem.file, problem.column) == (f"{table}.csv", column)
+
+
+def test_warnings_go_to_the_list_given_even_when_reading_fails(tmp_path):
+    """Warnings reach the caller's list while the errors are raised."""
+    children = replace("children", "2024-10-01", "2024-10-01 10:00").replace("W3,,1.5", "W3,,0")
+    warned: list[InputProblem] = []
+    with pytest.raises(InputError) as caught:
+        read_data(write_folder(tmp_path, children=children), warnings=warned)
+    assert [(p.row, p.column, p.severity) for p in caught.value.problems] == [
+        (4, "weight", "error")
+    ]
+    assert [(p.row, p.column, p.severity) for p in warned] == [(2, "referred_on", "warning")]
+
+
+def test_progress_is_reported_per_file(tmp_path):
+    """The progress callback hears of every file's rows, ending at the total."""
+    calls: list[tuple[str, int, int]] = []
+    read_data(write_folder(tmp_path), progress=lambda *call: calls.append(call))
+    assert calls == [("teams.csv", 2, 2), ("workers.csv", 4, 4), ("children.csv", 3, 3)]

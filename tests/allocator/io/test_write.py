@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import re
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from allocator.io import DATA_LAYOUT, OutputError, atomic_folder, write_csv, write_json
-from allocator.io.write import format_cell, format_float
+from allocator.io import (
+    DATA_LAYOUT,
+    MARKER,
+    OutputError,
+    atomic_folder,
+    check_output_folder,
+    write,
+    write_csv,
+    write_json,
+)
+from allocator.io.write import _exchange, format_cell, format_float, recover
 from models import ChildStatus, SolveStatus
+from tests.support import ROOT
 
 
 def listing(folder: Path) -> dict[str, str]:
@@ -209,3 +224,149 @@ def test_write_json_exact_text(tmp_path):
     first = path.read_bytes()
     write_json(path, dict(reversed(list(obj.items()))))
     assert path.read_bytes() == first
+
+
+# --- output safety: interrupted swaps, signals, refused writes ----------------------
+
+KILL_BETWEEN_RENAMES = """
+import os, sys
+from pathlib import Path
+import allocator.io.write as write
+
+write._exchange = lambda a, b: False  # a file system that cannot exchange folders
+real_rename = os.rename
+
+def rename(src, dst):
+    real_rename(src, dst)
+    if Path(dst).name.startswith(".out.old-"):
+        os._exit(9)  # killed right after the old folder was moved aside
+
+write.os.rename = rename
+with write.atomic_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "summary.json").write_text("new\\n")
+"""
+
+SIGNAL_WHILE_WRITING = """
+import os, signal, sys
+from pathlib import Path
+from allocator.io.write import atomic_folder
+from caseload.cli import _stop_on_sigterm
+
+_stop_on_sigterm()
+with atomic_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "summary.json").write_text("half\\n")
+    os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+    (tmp / "allocations.csv").write_text("never\\n")
+"""
+
+
+def run_script(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a Python script in a fresh process from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_swap_exchanges_the_folders_in_one_step(tmp_path):
+    """On Linux the new folder and the old one are exchanged atomically (renameat2)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("a")
+    assert _exchange(a, b) is True
+    assert (b / "x").read_text() == "a" and not (a / "x").exists()
+
+
+def test_a_kill_between_the_two_renames_is_restored_by_the_next_run(tmp_path):
+    """A run killed between the two renames leaves the old folder aside; recover puts it back."""
+    out = tmp_path / "out"
+    previous_output(out, **{"summary.json": "old\n"})
+    done = run_script(KILL_BETWEEN_RENAMES, str(out))
+    assert done.returncode == 9, done.stderr
+    assert not out.exists()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert len(left) == 2 and all(n.startswith((".out.old-", ".out.tmp-")) for n in left)
+    recover(out)
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "old\n"}
+
+
+def test_the_next_write_restores_then_replaces(tmp_path):
+    """After a killed swap, the next run starts from the restored folder and replaces it."""
+    out = tmp_path / "out"
+    previous_output(out, **{"summary.json": "old\n"})
+    assert run_script(KILL_BETWEEN_RENAMES, str(out)).returncode == 9
+    previous_output(out, **{"summary.json": "newer\n"})
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "newer\n"}
+
+
+def test_leftovers_of_a_live_run_or_of_the_user_are_not_touched(tmp_path):
+    """recover leaves alone temporary folders of a running process and unmarked folders."""
+    out = tmp_path / "out"
+    live = tmp_path / f".out.tmp-{os.getppid()}-abcd"
+    live.mkdir()
+    (live / MARKER).write_text(MARKER_TEXT)
+    users = tmp_path / ".out.old-999999999-mine"
+    users.mkdir()
+    (users / "notes.txt").write_text("mine")
+    recover(out)
+    assert live.is_dir() and (users / "notes.txt").read_text() == "mine" and not out.exists()
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_writing_leaves_the_old_folder_and_no_debris(tmp_path, signame):
+    """Ctrl-C or a kill (SIGTERM) while the files are written: old proposal whole, no temp."""
+    out = tmp_path / "out"
+    previous_output(out, **{"summary.json": "old\n"})
+    done = run_script(SIGNAL_WHILE_WRITING, str(out), signame)
+    assert done.returncode != 0 and "KeyboardInterrupt" in done.stderr
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "old\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_interrupts_wait_for_the_swap(tmp_path, monkeypatch):
+    """A signal that arrives during the swap is delivered after it: the folder is whole."""
+    out = tmp_path / "out"
+    previous_output(out, **{"summary.json": "old\n"})
+    real = write._swap_in
+
+    def swap_with_signal(tmp, target):
+        os.kill(os.getpid(), signal.SIGINT)
+        real(tmp, target)
+
+    monkeypatch.setattr(write, "_swap_in", swap_with_signal)
+    with pytest.raises(KeyboardInterrupt), atomic_folder(out) as tmp:
+        (tmp / "summary.json").write_text("new\n")
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "new\n"}
+
+
+@pytest.mark.parametrize("where", ["mkdtemp", "write"])
+def test_a_refused_write_is_an_output_error_and_changes_nothing(tmp_path, monkeypatch, where):
+    """No permission or a full disk is a clean OutputError; the old folder stays whole."""
+    out = tmp_path / "out"
+    previous_output(out, **{"summary.json": "old\n"})
+    if where == "mkdtemp":
+        denied = PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
+        monkeypatch.setattr(write.tempfile, "mkdtemp", lambda **kw: (_ for _ in ()).throw(denied))
+    with (
+        pytest.raises(OutputError, match=r"Permission denied|No space left"),
+        atomic_folder(out) as tmp,
+    ):
+        if where == "write":
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp / "workers.csv"))
+    assert listing(tmp_path) == {"out/.caseload": MARKER_TEXT, "out/summary.json": "old\n"}
+
+
+def test_check_output_folder_leaves_no_trace(tmp_path):
+    """The check before a run creates nothing, and refuses a file in the way."""
+    check_output_folder(tmp_path / "a" / "b" / "out")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="Not a directory"):
+        check_output_folder(tmp_path / "file" / "out")
+    with pytest.raises(OutputError, match="caseload did not write"):
+        check_output_folder(tmp_path)
