@@ -40,6 +40,10 @@
       count();
     }
     Array.prototype.forEach.call(selects, function (s) { s.addEventListener("change", applyFilters); });
+    var box = block.querySelector("input.search");
+    if (box) {  /* List.js listens for keys; a paste, or the box's clear button, is an input */
+      box.addEventListener("input", function () { list.search(box.value); });
+    }
     list.on("searchComplete", count);
     list.on("filterComplete", count);
     count();
