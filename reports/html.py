@@ -8,7 +8,6 @@ the only markup passed through unescaped is the SVG vl-convert drew.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -91,7 +90,6 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["value"] = format_value
-    env.filters["tojson_attr"] = lambda obj: json.dumps(obj, separators=(",", ":"))
     return env
 
 

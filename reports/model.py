@@ -79,9 +79,7 @@ class Table(_Frozen):
 
     ``sheet`` names its workbook sheet (None: the page only); ``on_page`` False keeps
     a table for the workbook only. ``interactive`` tables can be sorted and
-    filtered on the page; ``filters`` are the columns with a pick-list, and
-    ``default_filter`` is ``(column, value)`` selected when the page opens
-    (the printout shows that selection).
+    filtered on the page; ``filters`` are the columns with a pick-list.
     """
 
     id: str
@@ -93,7 +91,6 @@ class Table(_Frozen):
     on_page: bool = True
     interactive: bool = False
     filters: tuple[str, ...] = ()
-    default_filter: tuple[str, str] | None = None
     empty: str = "None."
 
     def records(self) -> list[dict[str, Cell]]:
@@ -129,12 +126,12 @@ class Figure(_Frozen):
 
 
 class Section(_Frozen):
-    """A part of the report: text, bullet points, charts, tables, then sub-sections."""
+    """A part of the report: text, facts (``(what, value)`` pairs), charts, tables, then
+    sub-sections."""
 
     id: str
     title: str
     paragraphs: tuple[str, ...] = ()
-    items: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
     charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
