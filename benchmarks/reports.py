@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import platform
 import shlex
 import statistics
 import subprocess
@@ -25,14 +23,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for entry in (ROOT, HERE):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+from run import machine  # noqa: E402  (benchmarks/run.py: the machine, the same way)
 
 from allocator import allocate, write_outputs  # noqa: E402
 from models import Options, load_policy  # noqa: E402
@@ -54,21 +55,6 @@ def timed(step: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         value = step()
         times.append(time.perf_counter() - started)
     return statistics.median(times), value
-
-
-def machine() -> list[str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return [
-        f"- CPU: {cpu}, {os.cpu_count()} cores (shared with other work: times are noisy)",
-        f"- Python {platform.python_version()}, {platform.system()} {platform.release()}",
-    ]
 
 
 def main() -> None:
@@ -130,8 +116,8 @@ def main() -> None:
         + ("yes" if cold_seconds < TARGET_SECONDS and html_mb < TARGET_HTML_MB else "NO")
         + ".",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} with "
-        f"`{shlex.join(['python', 'benchmarks/reports.py', *sys.argv[1:]])}` on:",
+        f"Measured with `{shlex.join(['python', 'benchmarks/reports.py', *sys.argv[1:]])}` "
+        "(2 cores shared with other work: times are noisy) on:",
         "",
         *machine(),
         "",

@@ -510,7 +510,7 @@ def _worker_row(v: WorkerView, with_team: bool) -> tuple[Cell, ...]:
     return (
         w.worker_id,
         *((w.team_id,) if with_team else ()),
-        w.role.replace("_", " "),
+        "ASYE" if w.role == "asye" else w.role.replace("_", " "),
         w.fte,
         *((w.capacity,) if with_team else ()),
         w.max_children if v.holds_cases else None,

@@ -31,9 +31,31 @@ _CONFIG: dict[str, Any] = {
 }
 
 
-def _chart(layers: Any, chart_id: str, title: str, alt_text: str, key: str) -> Chart:
-    spec = layers.properties(description=alt_text).configure(**_CONFIG).to_dict()
-    return Chart(id=chart_id, title=title, alt=alt_text, key=key, spec=spec)
+def _chart(
+    layers: list[Any],
+    rows: list[dict[str, Any]],
+    ids: tuple[str, str],
+    alt_text: str,
+    key: str,
+    **properties: Any,
+) -> Chart:
+    """A layered chart over ``rows``, as a :class:`Chart` with id and title ``ids``.
+
+    The data and every property are given to one constructor (each Altair
+    ``.properties()`` call copies the whole chart, data included), and the spec is
+    not validated here: the tests validate every chart against the Vega-Lite
+    schema (``tests/reports/test_charts.py``); doing it at render time would double
+    the report's time.
+    """
+    chart = alt.LayerChart(
+        layer=layers,
+        data=alt.Data(values=rows),
+        description=alt_text,
+        config=_CONFIG,
+        **properties,
+    )
+    spec = chart.to_dict(validate=False)
+    return Chart(id=ids[0], title=ids[1], alt=alt_text, key=key, spec=spec)
 
 
 def _number(value: float) -> str:
@@ -77,16 +99,17 @@ def team_workers_chart(
     order = [r["worker"] for r in rows]
     x_title = "children per FTE"
     y = alt.Y("worker:N", sort=order, title=None)
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart()
     bars = base.mark_bar(color=BAR, stroke=INK, strokeWidth=0.5, height=12).encode(
         x=alt.X("after:Q", scale=scale, title=x_title), y=y
     )
     before = base.mark_point(shape="circle", filled=False, color=INK, size=50).encode(
         x=alt.X("before:Q", scale=scale), y=y
     )
-    capped = alt.Chart(alt.Data(values=[r for r in rows if r["cap"] is not None]))
-    caps = capped.mark_tick(color=INK, thickness=2, size=16).encode(
-        x=alt.X("cap:Q", scale=scale), y=y
+    caps = (
+        base.transform_filter("datum.cap != null")
+        .mark_tick(color=INK, thickness=2, size=16)
+        .encode(x=alt.X("cap:Q", scale=scale), y=y)
     )
     layers: list[alt.Chart] = [bars, before, caps]
     if average is not None:
@@ -107,9 +130,6 @@ def team_workers_chart(
             .encode(x=alt.X("value:Q", scale=scale), y=alt.value(0), text="label:N")
             .transform_calculate(label="format(datum.value, '.0f')")
         )
-    chart = alt.layer(*layers).properties(
-        width=WIDTH - 120, height=max(60, 22 * len(rows)), title=f"Team {team_id}"
-    )
     parts = [
         f"{r['worker']} {_number(r['after'])} (before {_number(r['before'])}"
         + (f", cap {_number(r['cap'])}" if r["cap"] is not None else "")
@@ -127,7 +147,16 @@ def team_workers_chart(
         "Grey bar: children per FTE after allocation. Open circle: before. Black tick: the "
         "worker's cap per FTE. Dashed line: team average. Dotted lines: policy thresholds."
     )
-    return _chart(chart, f"chart-team-{team_id}", f"Team {team_id}", alt_text, key)
+    return _chart(
+        layers,
+        rows,
+        (f"chart-team-{team_id}", f"Team {team_id}"),
+        alt_text,
+        key,
+        width=WIDTH - 120,
+        height=max(60, 22 * len(rows)),
+        title=f"Team {team_id}",
+    )
 
 
 def spread_chart(teams: Sequence[dict[str, Any]]) -> Chart:
@@ -143,7 +172,7 @@ def spread_chart(teams: Sequence[dict[str, Any]]) -> Chart:
         if t["by_hand"] is not None:
             rows.append({"team": t["team"], "how": "by hand", "spread": t["by_hand"]})
     order = [t["team"] for t in teams]
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart()
     y = alt.Y("team:N", sort=order, title=None)
     links = (
         base.mark_line(color=BAR, strokeWidth=2)
@@ -166,7 +195,6 @@ def spread_chart(teams: Sequence[dict[str, Any]]) -> Chart:
             legend=None,
         ),
     )
-    chart = alt.layer(links, points).properties(width=WIDTH - 140, height=16 * len(order))
     wider = [t["team"] for t in teams if t["by_hand"] is not None and t["proposed"] > t["by_hand"]]
     narrower = [
         t["team"] for t in teams if t["by_hand"] is not None and t["proposed"] < t["by_hand"]
@@ -181,7 +209,15 @@ def spread_chart(teams: Sequence[dict[str, Any]]) -> Chart:
         "Open circle: by hand (the greedy baseline). Black square: the proposal. "
         "Further left is more even."
     )
-    return _chart(chart, "chart-spread", "Spread within each team", alt_text, key)
+    return _chart(
+        [links, points],
+        rows,
+        ("chart-spread", "Spread within each team"),
+        alt_text,
+        key,
+        width=WIDTH - 140,
+        height=16 * len(order),
+    )
 
 
 def distribution_chart(values: Sequence[float], thresholds: Sequence[tuple[str, float]]) -> Chart:
@@ -191,7 +227,7 @@ def distribution_chart(values: Sequence[float], thresholds: Sequence[tuple[str, 
     top = max([*values, *(v for _, v in thresholds), 1.0])
     scale = alt.Scale(domain=[0, top + 2], nice=False)
     bars = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart()
         .mark_bar(color=BAR, stroke=INK, strokeWidth=0.5)
         .encode(
             x=alt.X(
@@ -226,7 +262,6 @@ def distribution_chart(values: Sequence[float], thresholds: Sequence[tuple[str, 
                 text="name:N",
             )
         )
-    chart = alt.layer(*layers).properties(width=WIDTH - 80, height=180)
     counts = [
         f"{sum(1 for v in values if v > limit)} above {_number(limit)} ({name})"
         for name, limit in thresholds
@@ -238,7 +273,15 @@ def distribution_chart(values: Sequence[float], thresholds: Sequence[tuple[str, 
         + "."
     )
     key = "Bars: workers per band of 2 children per FTE. Dashed lines: policy thresholds."
-    return _chart(chart, "chart-distribution", "Children per FTE", alt_text, key)
+    return _chart(
+        layers,
+        rows,
+        ("chart-distribution", "Children per FTE"),
+        alt_text,
+        key,
+        width=WIDTH - 80,
+        height=180,
+    )
 
 
 def variant_chart(measure: str, label: str, values: Sequence[tuple[str, float | None]]) -> Chart:
@@ -252,7 +295,7 @@ def variant_chart(measure: str, label: str, values: Sequence[tuple[str, float | 
         if x is not None
     ]
     order = [v for v, _ in values]
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart()
     bars = base.mark_bar(stroke=INK, strokeWidth=0.5, height=14).encode(
         x=alt.X("value:Q", title=label),
         y=alt.Y("variant:N", sort=order, title=None),
@@ -265,14 +308,21 @@ def variant_chart(measure: str, label: str, values: Sequence[tuple[str, float | 
         y=alt.Y("variant:N", sort=order),
         text=alt.Text("value:Q", format=",.4~g"),
     )
-    chart = alt.layer(bars, text).properties(width=WIDTH - 200, height=22 * max(1, len(order)))
     alt_text = (
         f"{label} per variant: "
         + "; ".join(f"{v} {format_value(x, 'number', 2)}" for v, x in values if x is not None)
         + "."
     )
     key = "Black bar: the base. Grey bars: the variants."
-    return _chart(chart, f"chart-{measure}", label[:1].upper() + label[1:], alt_text, key)
+    return _chart(
+        [bars, text],
+        rows,
+        (f"chart-{measure}", label[:1].upper() + label[1:]),
+        alt_text,
+        key,
+        width=WIDTH - 200,
+        height=22 * max(1, len(order)),
+    )
 
 
 def chart_svg(chart: Chart) -> str:

@@ -155,29 +155,25 @@ class Report(_Frozen):
     about: tuple[tuple[str, str], ...] = ()
     footer: str = ""
 
-    def tables(self) -> list[Table]:
-        """Every table, in reading order (sections, then sub-sections)."""
-        out: list[Table] = []
+    def sections_in_order(self) -> list[Section]:
+        """Every section and sub-section, in reading order."""
+        out: list[Section] = []
 
         def walk(sections: tuple[Section, ...]) -> None:
             for s in sections:
-                out.extend(s.tables)
+                out.append(s)
                 walk(s.subsections)
 
         walk(self.sections)
         return out
+
+    def tables(self) -> list[Table]:
+        """Every table, in reading order."""
+        return [t for s in self.sections_in_order() for t in s.tables]
 
     def charts(self) -> list[Chart]:
         """Every chart, in reading order."""
-        out: list[Chart] = []
-
-        def walk(sections: tuple[Section, ...]) -> None:
-            for s in sections:
-                out.extend(s.charts)
-                walk(s.subsections)
-
-        walk(self.sections)
-        return out
+        return [c for s in self.sections_in_order() for c in s.charts]
 
 
 Section.model_rebuild()
