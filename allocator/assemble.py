@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from allocator.cpsat import Component, ComponentSolution, SolverSettings
 from allocator.explain import candidates_for, fairness, findings, reason
 from allocator.holdings import Holdings
-from allocator.prepare import Instance
+from allocator.prepare import Instance, WorkerInfo
 from models import (
     AllocationResult,
     Candidate,
@@ -21,12 +23,41 @@ from models import (
 
 
 def child_status(inst: Instance, c: int, w: int | None) -> ChildStatus:
+    """Kept, allocated, moved or unallocated; a child reallocated while its worker is on
+    long leave is allocated (temporary cover), not moved."""
     current = inst.children[c].current
     if w is None:
         return ChildStatus.UNALLOCATED
     if current is None:
         return ChildStatus.ALLOCATED
-    return ChildStatus.KEPT if current == w else ChildStatus.MOVED
+    if current == w:
+        return ChildStatus.KEPT
+    if inst.workers[current].release_cause == "long_leave":
+        return ChildStatus.ALLOCATED
+    return ChildStatus.MOVED
+
+
+def crossed(inst: Instance, holdings: Holdings, w: int) -> list[str]:
+    """Approval thresholds the proposal takes worker ``w`` across, as ``name (approver)``."""
+    info = inst.workers[w]
+    out = []
+    for a in info.approvals:
+        if a.measure == "children":
+            after, before = float(holdings.count[w]), float(info.children_before)
+        else:
+            after, before = holdings.load(w), info.load_before
+        if after > max(a.limit, before) + 1e-9:
+            out.append(f"{a.name} ({a.approver.replace('_', ' ')})")
+    return out
+
+
+def _cover(inst: Instance, c: int, w: int | None) -> tuple[str | None, date | None]:
+    """``(cover_for, cover_until)`` of a child placed as interim cover."""
+    ch = inst.children[c]
+    if w is None or not ch.cover_for or w in ch.cover_for:
+        return None, None
+    intended = inst.workers[ch.cover_for[0]]
+    return intended.worker_id, intended.away.returns if intended.away else None
 
 
 def build_result(
@@ -44,9 +75,12 @@ def build_result(
     bound = _bound(inst, holdings, comps, solutions, value)
     allocations = []
     candidates: list[Candidate] = []
+    crossings = {w.index: crossed(inst, holdings, w.index) for w in inst.workers if w.approvals}
     for ch in inst.children:
         w = final[ch.index]
         child_state = child_status(inst, ch.index, w)
+        cover_for, cover_until = _cover(inst, ch.index, w)
+        approval = crossings.get(w) if w is not None and w != ch.current else None
         allocations.append(
             ChildAllocation(
                 child_id=ch.child_id,
@@ -58,6 +92,9 @@ def build_result(
                 worker_before=inst.workers[ch.current].worker_id
                 if ch.current is not None
                 else None,
+                cover_for=cover_for,
+                cover_until=cover_until,
+                needs_approval="; ".join(approval) if approval else None,
             )
         )
         if child_state is not ChildStatus.KEPT:
@@ -85,7 +122,11 @@ def build_result(
         candidates=tuple(candidates),
         fairness=tuple(fairness(inst, holdings)),
         greedy_objective=round(Holdings(inst, baseline).objective(), 6),
-        stats={**_stats(inst, baseline, comps, solutions, found), "solver": asdict(settings)},
+        stats={
+            **_stats(inst, baseline, comps, solutions, found),
+            "solver": asdict(settings),
+            "team_averages": team_averages(inst, holdings),
+        },
     )
 
 
@@ -121,9 +162,26 @@ class BoundError(RuntimeError):
 
 
 def _worker_rows(inst: Instance, holdings: Holdings) -> list[WorkerLoad]:
+    closing = Counter(
+        ch.current for ch in inst.children if not ch.active and ch.current is not None
+    )
     rows = []
     for w in inst.workers:
-        per_fte = holdings.count[w.index] / w.worker.fte
+        i = w.index
+        children, load, cases = holdings.count[i], holdings.load(i), len(holdings.cases[i])
+        available = w.fte_available
+        per_fte = children / available if available > 0 else 0.0
+        shares = [
+            (children / w.count_cap, "children") if w.count_cap else None,
+            (load / w.load_cap, "load") if w.load_cap else None,
+            (cases / w.cases_cap, "cases") if w.cases_cap else None,
+        ]
+        binding = max((s for s in shares if s is not None), default=(0.0, ""))
+        band = (
+            inst.policy.band(per_fte, load / available if available > 0 else 0.0)
+            if w.capacity > 0
+            else "no_cases"
+        )
         rows.append(
             WorkerLoad(
                 worker_id=w.worker_id,
@@ -135,15 +193,59 @@ def _worker_rows(inst: Instance, holdings: Holdings) -> list[WorkerLoad]:
                 max_load=w.load_cap,
                 accepting=w.accepting,
                 children_before=w.children_before,
-                children_after=holdings.count[w.index],
+                children_after=children,
                 load_before=round(w.load_before, 4),
-                load_after=holdings.load(w.index),
-                new_children=holdings.arrivals[w.index],
-                band=inst.policy.band(per_fte) if w.capacity > 0 else "no_cases",
+                load_after=load,
+                new_children=holdings.arrivals[i],
+                band=band,
                 reduction=(f"{w.reduction:g}: {w.reduction_reason}" if w.reduction else ""),
+                fte_available=available,
+                children_per_fte=round(per_fte, 4),
+                cases_after=cases,
+                awaiting_closure=closing[i],
+                utilisation=round(binding[0], 4),
+                binding_cap=binding[1],
+                absence=absence_words(w),
             )
         )
     return rows
+
+
+def absence_words(w: WorkerInfo) -> str:
+    """``away until 2026-12-07 (annual leave)``, ``leave from ...``, or empty."""
+    if w.away is not None:
+        back = w.away.returns.isoformat() if w.away.returns else "no return date"
+        return f"away until {back} ({w.away.reason})"
+    if w.leave_soon is not None:
+        return f"leave from {w.leave_soon.start.isoformat()} ({w.leave_soon.reason})"
+    return ""
+
+
+def team_averages(inst: Instance, holdings: Holdings) -> list[dict[str, Any]]:
+    """Per team: children per FTE after reductions, against the service's target average
+    (Barnet 001 s.4 table and s.5 item 6: "Average Caseloads of staff per team need to
+    be reviewed by SMT monthly"; Sutton 000: "an average caseload of 18 children")."""
+    out = []
+    for team in inst.data.teams:
+        holders = [w for w in inst.team_workers[team.team_id] if inst.workers[w].capacity > 0]
+        fte = sum(inst.workers[w].fte_available for w in holders)
+        children = sum(holdings.count[w] for w in holders)
+        target = inst.policy.services[team.service].target_children_per_fte
+        average = children / fte if fte > 0 else None
+        out.append(
+            {
+                "team_id": team.team_id,
+                "service": team.service,
+                "fte": round(fte, 4),
+                "children": children,
+                "children_per_fte": None if average is None else round(average, 2),
+                "target_children_per_fte": target,
+                "difference": None
+                if average is None or target is None
+                else round(average - target, 2),
+            }
+        )
+    return out
 
 
 def _stats(
@@ -174,6 +276,45 @@ def _stats(
         "weight_unit": inst.weight_unit,
         "wall_limited": any(s.wall_limited for s in sols),
     }
+
+
+def with_adjustment_cost(result: AllocationResult, without: AllocationResult) -> AllocationResult:
+    """``result`` with what the manager's adjustments cost against ``without`` them:
+    ``stats["adjustments"]`` and an ``adjustment_cost`` finding."""
+    bands_with = Counter(w.band for w in result.workers if w.band not in ("within", "no_cases"))
+    bands_without = Counter(w.band for w in without.workers if w.band not in ("within", "no_cases"))
+    objective_with = result.objective or 0.0
+    objective_without = without.objective or 0.0
+    extra = objective_with - objective_without
+    percent = 100 * extra / objective_without if objective_without else 0.0
+    waiting = result.children_unallocated - without.children_unallocated
+    band_changes = {
+        band: bands_with[band] - bands_without[band]
+        for band in sorted(set(bands_with) | set(bands_without))
+        if bands_with[band] != bands_without[band]
+    }
+    cost = {
+        "adjustments": [a.model_dump(mode="json") for a in result.data.adjustments],
+        "objective_with": round(objective_with, 6),
+        "objective_without": round(objective_without, 6),
+        "objective_difference": round(extra, 6),
+        "objective_difference_percent": round(percent, 4),
+        "children_unallocated_difference": waiting,
+        "workers_in_bands_difference": band_changes,
+    }
+    parts = [f"balance objective {extra:+.2f} ({percent:+.2f}%)"]
+    if waiting:
+        parts.append(f"{waiting:+d} children waiting")
+    parts += [f"{n:+d} workers in {band}" for band, n in band_changes.items()]
+    n = len(result.data.adjustments)
+    message = (
+        f"the manager's {n} adjustment{'s' if n != 1 else ''} cost, against the proposal "
+        f"without them: {', '.join(parts)}"
+    )
+    found = (*result.findings, Finding(kind="adjustment_cost", entities=(), message=message))
+    return result.model_copy(
+        update={"findings": found, "stats": {**result.stats, "adjustments": cost}}
+    )
 
 
 def _greedy_children(inst: Instance, baseline: list[int | None]) -> dict[str, int]:

@@ -14,7 +14,7 @@ already at or above a cap keeps what they hold and takes nothing new.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from allocator.prepare import Instance
 
@@ -37,8 +37,12 @@ class Holdings:
         Children, and children new to the worker, per worker.
     category
         Children per category, per worker.
-    team_cases
-        Per team, each case held (family or single child) and how many of its children.
+    team_cases, cases
+        Per team and per worker, each case held (family or single child) and how many
+        of its children.
+
+    Children awaiting closure are not part of the active caseload: they keep
+    their worker in ``assignment`` but count nowhere else.
     """
 
     def __init__(self, inst: Instance, assignment: Sequence[int | None]) -> None:
@@ -50,6 +54,7 @@ class Holdings:
         self.arrivals = [0] * n
         self.category: list[dict[str, int]] = [{} for _ in range(n)]
         self.team_cases: dict[str, Counter[str]] = {t: Counter() for t in inst.team_workers}
+        self.cases: list[Counter[str]] = [Counter() for _ in range(n)]
         self._raw = [0.0] * n
         self._family_on: dict[tuple[str, int], list[int]] = {}
         for c, w in enumerate(assignment):
@@ -72,10 +77,6 @@ class Holdings:
         capacity = self.inst.workers[w].capacity
         return self.load(w) / capacity if capacity > 0 else 0.0
 
-    def cases(self, team: str) -> int:
-        """Cases the team's workers hold (a sibling group counts once)."""
-        return len(self.team_cases[team])
-
     def objective(self) -> float:
         """``sum_w load_w**2 / capacity_w`` over workers with capacity (the contract's)."""
         return sum(
@@ -94,7 +95,7 @@ class Holdings:
         """How much worker ``w``'s load grows if every child of ``block`` joins them
         (siblings joining each other, or one ``w`` already holds, count the discount)."""
         inst = self.inst
-        new = [c for c in block if self.assignment[c] != w]
+        new = [c for c in block if self.assignment[c] != w and inst.children[c].active]
         extra = 0.0
         by_family: dict[str, list[int]] = {}
         for c in new:
@@ -117,7 +118,7 @@ class Holdings:
     def removed_load(self, c: int) -> float:
         """How much the load of child ``c``'s worker drops if ``c`` leaves them."""
         w = self.assignment[c]
-        if w is None:
+        if w is None or not self.inst.children[c].active:
             return 0.0
         drop = self.weights[c]
         family = self.inst.children[c].family
@@ -130,58 +131,94 @@ class Holdings:
     # -- rules -----------------------------------------------------------------------
 
     def fits(self, block: list[int], w: int) -> bool:
-        """Whether worker ``w`` may take every child of ``block`` under every cap."""
-        return not self._blocked(block, w, first_only=True)
+        """Whether worker ``w`` may take every child of ``block`` under every cap (and
+        without crossing an approval threshold: what a manager does by hand)."""
+        return next(self._blocks(block, w), None) is None
 
     def blocking_caps(self, c: int, w: int) -> list[tuple[str, str]]:
-        """Caps that child ``c`` joining worker ``w`` would break, as ``(rule, words)``."""
-        return self._blocked([c], w, first_only=False)
+        """Caps that child ``c`` joining worker ``w`` would break, as ``(rule, words)``
+        (an approval threshold the policy lets a proposal cross does not block)."""
+        return list(self._blocks([c], w, crossing_blocks=False))
 
-    def _blocked(self, block: list[int], w: int, *, first_only: bool) -> list[tuple[str, str]]:
+    def _blocks(
+        self, block: list[int], w: int, *, crossing_blocks: bool = True
+    ) -> Iterator[tuple[str, str]]:
+        """Each cap ``block`` joining ``w`` would break, as ``(rule, words)``, lazily."""
         inst = self.inst
         info = inst.workers[w]
         wid = info.worker_id
-        joining = [c for c in block if self.assignment[c] != w]
+        joining = [c for c in block if self.assignment[c] != w and inst.children[c].active]
+        if not joining:
+            return
         k = len(joining)
-        out: list[tuple[str, str]] = []
-        if self.count[w] + k > max(info.count_cap, info.children_before):
-            out.append(("count_cap", f"{wid} holds {self.count[w]} children, cap {info.count_cap}"))
-            if first_only:
-                return out
-        if info.load_cap is not None:
-            limit = max(info.load_cap, info.load_before)
-            if self._raw[w] + self.added_load(joining, w) > limit + TOLERANCE:
-                out.append(("load_cap", f"{wid} carries load {self.load(w):g} of {limit:g}"))
-                if first_only:
-                    return out
+        limit = info.count_limit
+        if limit is not None and self.count[w] + k > limit:
+            yield ("count_cap", f"{wid} holds {self.count[w]} children, cap {info.count_cap}")
+        load_limit = info.load_limit
+        if load_limit is not None and (
+            self._raw[w] + self.added_load(joining, w) > load_limit + TOLERANCE
+        ):
+            words = f"{wid} carries load {self.load(w):g} of {load_limit:g}"
+            yield ("load_cap", words)
+        cases_limit = info.cases_limit
+        new_cases = {inst.children[c].case for c in joining} - set(self.cases[w])
+        if (
+            cases_limit is not None
+            and new_cases
+            and len(self.cases[w]) + len(new_cases) > cases_limit
+        ):
+            words = f"{wid} holds {len(self.cases[w])} cases, cap {info.cases_cap}"
+            yield ("cases_cap", words)
+        adding = Counter(inst.children[c].child.category for c in joining)
         for cat, cap in info.category_caps.items():
-            n = sum(1 for c in joining if inst.children[c].child.category == cat)
             held = self.category[w].get(cat, 0)
-            if n and held + n > max(cap, info.category_before.get(cat, 0)):
-                out.append(("category_cap", f"{wid} holds {held} '{cat}' children, cap {cap}"))
-                if first_only:
-                    return out
+            if adding[cat] and held + adding[cat] > max(cap, info.category_before.get(cat, 0)):
+                yield ("category_cap", f"{wid} holds {held} '{cat}' children, cap {cap}")
+        for cat, n in adding.items():
+            if cat not in info.mix_only:
+                continue
+            others = any(self.category[w].get(k, 0) + adding[k] for k in info.mix_only if k != cat)
+            cap = info.mix_mixed[cat] if others else info.mix_only[cat]
+            held = self.category[w].get(cat, 0)
+            if held + n > max(cap, info.category_before.get(cat, 0)):
+                mix = "mixed" if others else f"only '{cat}'"
+                words = f"{wid} holds {held} '{cat}' children, cap {cap} for a {mix} caseload"
+                yield ("mix_cap", words)
+        for a in info.approvals:
+            if a.may_cross and not crossing_blocks:
+                continue
+            if a.measure == "children":
+                after: float = self.count[w] + k
+                before: float = info.children_before
+            else:
+                after = self._raw[w] + self.added_load(joining, w)
+                before = info.load_before
+            if after > max(a.limit, before) + TOLERANCE:
+                per = after / info.fte_available if info.fte_available > 0 else after
+                unit = "children" if a.measure == "children" else "load"
+                words = (
+                    f"would take {wid} to {per:.1f} {unit} per FTE: above {a.per_fte:g}, "
+                    f"{a.approver.replace('_', ' ')} agreement needed"
+                )
+                yield ("approval", words)
         new = sum(1 for c in joining if inst.children[c].current != w)
         if info.pacing_limit is not None and new and self.arrivals[w] + new > info.pacing_limit:
             words = f"{wid} already takes {self.arrivals[w]} new children this batch"
-            out.append(("pacing", words))
-            if first_only:
-                return out
-        team = info.team_id
-        limit_t = inst.oversight_max.get(team)
-        cases = self.team_cases[team]
-        opened = {inst.children[c].case for c in joining if self.assignment[c] is None} - set(cases)
-        if (
-            limit_t is not None
-            and opened
-            and len(cases) + len(opened) > max(limit_t, inst.team_cases_before[team])
-        ):
-            words = (
-                f"team {team} holds {len(cases)} cases, "
-                f"the manager's oversight maximum is {limit_t}"
-            )
-            out.append(("oversight", words))
-        return out
+            yield ("pacing", words)
+        for group in inst.oversight:
+            if info.team_id not in group.teams or group.limit is None:
+                continue
+            cases_held = set().union(*(set(self.team_cases[t]) for t in group.teams))
+            opened = {
+                inst.children[c].case for c in joining if self.assignment[c] is None
+            } - cases_held
+            before_cases = sum(inst.team_cases_before[t] for t in group.teams)
+            if opened and len(cases_held) + len(opened) > max(group.limit, before_cases):
+                words = (
+                    f"manager {group.manager}'s teams hold {len(cases_held)} cases, "
+                    f"the oversight maximum is {group.limit}"
+                )
+                yield ("oversight", words)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -197,12 +234,15 @@ class Holdings:
     def _add(self, c: int, w: int) -> None:
         ch = self.inst.children[c]
         self.assignment[c] = w
+        if not ch.active:
+            return
         self.count[w] += 1
         cat = ch.child.category
         self.category[w][cat] = self.category[w].get(cat, 0) + 1
         if ch.current != w:
             self.arrivals[w] += 1
         self.team_cases[ch.child.team_id][ch.case] += 1
+        self.cases[w][ch.case] += 1
         weight = ch.weight
         if ch.family is not None:
             held = self._family_on.setdefault((ch.family, w), [])
@@ -220,6 +260,9 @@ class Holdings:
         ch = self.inst.children[c]
         w = self.assignment[c]
         assert w is not None
+        if not ch.active:
+            self.assignment[c] = None
+            return
         self._raw[w] -= self.removed_load(c)
         if ch.family is not None:
             held = self._family_on[ch.family, w]
@@ -232,7 +275,7 @@ class Holdings:
         self.category[w][ch.child.category] -= 1
         if ch.current != w:
             self.arrivals[w] -= 1
-        cases = self.team_cases[ch.child.team_id]
-        cases[ch.case] -= 1
-        if cases[ch.case] <= 0:
-            del cases[ch.case]
+        for cases in (self.team_cases[ch.child.team_id], self.cases[w]):
+            cases[ch.case] -= 1
+            if cases[ch.case] <= 0:
+                del cases[ch.case]

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
 
-from allocator.assemble import build_result
+from allocator.assemble import build_result, with_adjustment_cost
 from allocator.cpsat import Component, ComponentSolution, SolverSettings, components
 from allocator.cpsat import solve_component as _solve_component
 from allocator.heuristics import greedy, improve_by_moves
@@ -107,8 +107,27 @@ def solve(
     progress: Progress | None = None,
     settings: SolverSettings | None = None,
 ) -> AllocationResult:
-    """:func:`allocate` with the model's tuning (``settings``) open to benchmarks and tests."""
+    """:func:`allocate` with the model's tuning (``settings``) open to benchmarks and tests.
+
+    With the manager's adjustments in ``data``, the batch is also solved without them,
+    to report what they cost (balance, bands, children waiting).
+    """
     settings = settings or SolverSettings()
+    result = _solve_once(data, policy, options, progress, settings)
+    if data.adjustments:
+        plain = data.model_copy(update={"adjustments": ()})
+        without = _solve_once(plain, policy, options, None, settings)
+        result = with_adjustment_cost(result, without)
+    return result
+
+
+def _solve_once(
+    data: ProblemData,
+    policy: Policy,
+    options: Options,
+    progress: Progress | None,
+    settings: SolverSettings,
+) -> AllocationResult:
     started = time.perf_counter()
     deadline = time.monotonic() + options.time_limit
     inst = prepare(data, policy, options)

@@ -143,14 +143,17 @@ def _allocate_and_write(
     problem: ProblemData, rules: Policy, options: Any, out: Path, quiet: bool
 ) -> Any:
     """Allocate, write ``out`` and print the summary; returns the result."""
-    from allocator import OutputError, allocate, summary, write_outputs
+    from allocator import InputError, OutputError, allocate, summary, write_outputs
 
     known = {w.worker_id for w in problem.workers}
     unknown = [w for w in options.release if w not in known]
     if unknown:
         raise InputProblemsError(f"error: --release: unknown worker_id {', '.join(unknown)}")
     progress = None if quiet else Progress()
-    result = allocate(problem, rules, options, progress=progress)
+    try:
+        result = allocate(problem, rules, options, progress=progress)
+    except InputError as exc:
+        raise _problems(Path(problem.source or "input"), exc.problems) from None
     if progress is not None:
         progress.end()
     try:
@@ -211,10 +214,12 @@ def allocate(
         raise click.UsageError("give DATA (a data folder or .xlsx workbook), or --reproduce OUT")
     if values["rebalance"] is False and values["max_moves"]:
         raise InputProblemsError("error: --max-moves needs --rebalance")
+    flags = {k: values.pop(k) for k in ("pin", "forbid", "exclude", "reason")}
     values["release"] = tuple(values["release"])
+    values["release_managers"] = not values.pop("keep_manager_cases")
     values["as_of"] = values["as_of"] or date.today()
     rules = _policy(policy_name)
-    problem = _read(data, rules)
+    problem = _with_adjustments(_read(data, rules), **flags)
     _allocate_and_write(problem, rules, _options(values), out, quiet)
     if with_report:
         _write_report(out, None, None, quiet)
@@ -268,6 +273,54 @@ def report(folder: Path, fmt: str | None, output: Path | None) -> None:
       caseload report plan-out/
     """
     _write_report(folder, fmt, output, quiet=False)
+
+
+def _with_adjustments(
+    data: ProblemData,
+    pin: tuple[str, ...],
+    forbid: tuple[str, ...],
+    exclude: tuple[str, ...],
+    reason: str | None,
+) -> ProblemData:
+    """``data`` with the manager's adjustments given as flags added to adjustments.csv's."""
+    from pydantic import ValidationError
+
+    from models import Adjustment, AdjustmentAction
+
+    if not (pin or forbid or exclude):
+        return data
+    if not reason or not reason.strip():
+        raise click.UsageError("--pin, --forbid and --exclude need --reason (it is recorded)")
+    extra = []
+    problems = []
+    for action, given in ((AdjustmentAction.PIN, pin), (AdjustmentAction.FORBID, forbid)):
+        for text in given:
+            child, sep, worker = text.partition("=")
+            if not sep or not child.strip() or not worker.strip():
+                problems.append(f"--{action.value} {text!r}: expected CHILD=WORKER")
+                continue
+            extra.append(
+                Adjustment(
+                    action=action,
+                    child_id=child.strip(),
+                    worker_id=worker.strip(),
+                    reason=reason.strip(),
+                )
+            )
+    for worker in exclude:
+        extra.append(
+            Adjustment(
+                action=AdjustmentAction.EXCLUDE, worker_id=worker.strip(), reason=reason.strip()
+            )
+        )
+    if not problems:
+        try:
+            return ProblemData.model_validate(
+                {**dict(data), "adjustments": data.adjustments + tuple(extra)}
+            )
+        except ValidationError as exc:
+            problems += [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
+    raise InputProblemsError("\n".join(f"error: {p}" for p in problems))
 
 
 def _reproduce(

@@ -65,6 +65,43 @@ def solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Reallocate this worker's children across the team (long leave).",
             ),
             click.option(
+                "--release-long-leave",
+                is_flag=True,
+                help="Reallocate, as temporary cover, the children of workers away longer than "
+                "the policy allows (Barnet: over 15 working days); without it they are "
+                "only reported.",
+            ),
+            click.option(
+                "--keep-manager-cases",
+                "keep_manager_cases",
+                is_flag=True,
+                help="Leave children a team manager or head of service holds where they are "
+                "(by default they are reallocated: managers carry no cases).",
+            ),
+            click.option(
+                "--pin",
+                multiple=True,
+                metavar="CHILD=WORKER",
+                help="Give this child to this worker (a manager's adjustment); repeatable.",
+            ),
+            click.option(
+                "--forbid",
+                multiple=True,
+                metavar="CHILD=WORKER",
+                help="Never give this child to this worker; repeatable.",
+            ),
+            click.option(
+                "--exclude",
+                multiple=True,
+                metavar="WORKER",
+                help="Give this worker no new child in this batch; repeatable.",
+            ),
+            click.option(
+                "--reason",
+                default=None,
+                help="Why: recorded with every --pin, --forbid and --exclude (required with them).",
+            ),
+            click.option(
                 "--rebalance", is_flag=True, help="Allow existing children to move to even loads."
             ),
             click.option(

@@ -1,11 +1,14 @@
 """The caseload domain: inputs, policy, options and results. No solver, no pandas."""
 
-from models.calendar import days_between, months_between
+from models.calendar import days_between, months_between, working_days
 from models.enums import ChildStatus, Role, SiblingMode, SolveStatus
 from models.options import Options
 from models.policy import (
     PRESETS,
     AsyeSchedule,
+    CaseloadMix,
+    Complexity,
+    LeavePolicy,
     ManagerSpan,
     Pacing,
     Policy,
@@ -18,7 +21,17 @@ from models.policy import (
     parse_policy,
     policy_toml,
 )
-from models.problem import Child, ProblemData, Reduction, Team, Worker, reference_problems
+from models.problem import (
+    Adjustment,
+    AdjustmentAction,
+    Child,
+    Override,
+    ProblemData,
+    Reduction,
+    Team,
+    Worker,
+    reference_problems,
+)
 from models.result import (
     AllocationResult,
     Candidate,
@@ -32,16 +45,22 @@ from models.result import (
 
 __all__ = [
     "PRESETS",
+    "Adjustment",
+    "AdjustmentAction",
     "AllocationResult",
     "AsyeSchedule",
     "Candidate",
+    "CaseloadMix",
     "Child",
     "ChildAllocation",
     "ChildExplanation",
     "ChildStatus",
+    "Complexity",
     "Finding",
+    "LeavePolicy",
     "ManagerSpan",
     "Options",
+    "Override",
     "Pacing",
     "Policy",
     "PolicyError",
@@ -65,4 +84,5 @@ __all__ = [
     "parse_policy",
     "policy_toml",
     "reference_problems",
+    "working_days",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from datetime import date, timedelta
 
 
 def months_between(start: date, end: date) -> int:
@@ -37,3 +38,36 @@ def days_between(start: date | None, end: date) -> int:
     if start is None:
         return 0
     return max(0, (end - start).days)
+
+
+def working_days(start: date, end: date) -> int:
+    """Working days from ``start`` to ``end``, both included, in England.
+
+    Weekends and England's bank holidays (as observed: a holiday falling on a
+    weekend moves to the next working day) do not count; 0 when ``end`` is
+    before ``start``. Barnet 001 s.3.12 counts leave "over 15 working days".
+
+    Examples
+    --------
+    >>> working_days(date(2026, 12, 21), date(2027, 1, 8))  # 15 weekdays, 3 bank holidays
+    12
+    """
+    if end < start:
+        return 0
+    closed = _bank_holidays(start.year, end.year)
+    days = 0
+    day = start
+    while day <= end:
+        if day.weekday() < 5 and day not in closed:
+            days += 1
+        day += timedelta(days=1)
+    return days
+
+
+@functools.cache
+def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """England's bank holidays (with observed days) in the years given."""
+    import holidays
+
+    years = list(range(first_year, last_year + 1))
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=years))

@@ -43,6 +43,13 @@ class Options(Frozen):
         Solver random seed (0 to 2**31 - 1).
     release
         Workers whose children are reallocated across their team (long leave).
+    release_managers
+        Reallocate children that a team manager or head of service still holds
+        (Barnet 001 s.3.8: they "must not carry a caseload"); on by default.
+    release_long_leave
+        Reallocate, as temporary cover, the children of workers away for longer
+        than the policy's limit (Barnet 001 s.3.12: "over 15 working days");
+        without it such workers are only reported.
     rebalance, max_moves
         Allow up to ``max_moves`` existing children to move to even loads
         (0 to 10,000,000).
@@ -65,6 +72,8 @@ class Options(Frozen):
     gap_limit: float = Field(default=1e-4, ge=0, lt=1, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     release: tuple[str, ...] = ()
+    release_managers: bool = True
+    release_long_leave: bool = False
     rebalance: bool = False
     max_moves: int = Field(default=0, ge=0, le=MAX_MOVES)
     threads: int = Field(default=1, ge=1, le=MAX_PARALLEL)

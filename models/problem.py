@@ -8,6 +8,7 @@ checks live here so that every way of building a ``ProblemData`` gets them.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import Field, model_validator
 
@@ -37,6 +38,10 @@ class Worker(Frozen):
     skills: frozenset[str] = frozenset()
     locality: str | None = None
     name: str | None = None
+    supervisor: bool = False
+    """Supervises other staff (Sutton 000: a different caseload; ``supervisor_factor``)."""
+    above_max_since: date | None = None
+    """Since when the worker's caseload has been above the maximum (Barnet 001 s.5 item 4)."""
 
     @model_validator(mode="after")
     def _asye_needs_start(self) -> Worker:
@@ -61,6 +66,11 @@ class Child(Frozen):
     required_skill: str | None = None
     locality: str | None = None
     referred_on: date | None = None
+    age: int | None = Field(default=None, ge=0, le=30)
+    """Age in whole years (Merton 002 s.2.4: the 16/17 age group is more intensive)."""
+    awaiting_closure: bool = False
+    """Not actively worked, waiting to be closed: not part of the active caseload
+    (Welsh report 003 s.5.5, s.6.1), reported separately."""
 
 
 class Reduction(Frozen):
@@ -82,6 +92,55 @@ class Reduction(Frozen):
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
+class Override(Frozen):
+    """An allocation above a worker's maximum, agreed and recorded (``overrides.csv``).
+
+    Barnet 001 s.5 items 2-3: the reason "has to be clearly recorded"; "Such
+    allocation must be time specified and subject to regular review." The
+    override raises the worker's cap to ``max_children`` until ``review_date``
+    (inclusive); after it, it no longer applies and is reported.
+    """
+
+    worker_id: str = Field(min_length=1)
+    max_children: int = Field(ge=0)
+    reason: str = Field(min_length=1)
+    approver: str = Field(min_length=1)
+    review_date: date
+
+    def active_on(self, day: date) -> bool:
+        return day <= self.review_date
+
+
+class AdjustmentAction(StrEnum):
+    """What a manager's adjustment does."""
+
+    PIN = "pin"
+    FORBID = "forbid"
+    EXCLUDE = "exclude"
+
+
+class Adjustment(Frozen):
+    """A manager's change to the proposal, with the reason (``adjustments.csv``).
+
+    ``pin``: ``child_id`` goes to ``worker_id``; ``forbid``: ``child_id`` does
+    not go to ``worker_id``; ``exclude``: ``worker_id`` takes no new child in
+    this batch (``child_id`` empty).
+    """
+
+    action: AdjustmentAction
+    worker_id: str = Field(min_length=1)
+    child_id: str | None = None
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _child_when_needed(self) -> Adjustment:
+        if self.action is AdjustmentAction.EXCLUDE and self.child_id is not None:
+            raise ValueError("an 'exclude' adjustment names a worker only, not a child")
+        if self.action is not AdjustmentAction.EXCLUDE and self.child_id is None:
+            raise ValueError(f"a '{self.action.value}' adjustment needs a child_id")
+        return self
+
+
 class ProblemData(Frozen):
     """Everything read from one data folder, validated and cross-referenced."""
 
@@ -89,6 +148,8 @@ class ProblemData(Frozen):
     workers: tuple[Worker, ...]
     children: tuple[Child, ...]
     reductions: tuple[Reduction, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
     source: str = ""
 
     @model_validator(mode="after")
@@ -142,4 +203,13 @@ def reference_problems(data: ProblemData) -> list[str]:
     for r in data.reductions:
         if r.worker_id not in workers:
             problems.append(f"reduction: unknown worker_id {r.worker_id!r}")
+    for o in data.overrides:
+        if o.worker_id not in workers:
+            problems.append(f"override: unknown worker_id {o.worker_id!r}")
+    children = {c.child_id for c in data.children}
+    for a in data.adjustments:
+        if a.worker_id not in workers:
+            problems.append(f"adjustment: unknown worker_id {a.worker_id!r}")
+        if a.child_id is not None and a.child_id not in children:
+            problems.append(f"adjustment: unknown child_id {a.child_id!r}")
     return problems

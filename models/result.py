@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import Field
@@ -14,7 +15,13 @@ from models.problem import ProblemData
 
 
 class ChildAllocation(Frozen):
-    """One row of ``allocations.csv``."""
+    """One row of ``allocations.csv``.
+
+    ``cover_for`` names the worker a child is meant for when it goes to another
+    as interim cover while they are away, and ``cover_until`` their return;
+    ``needs_approval`` names the threshold an allocation takes its worker
+    across, and who must agree (Barnet 001 s.3.7).
+    """
 
     child_id: str
     team_id: str
@@ -23,6 +30,9 @@ class ChildAllocation(Frozen):
     weight: float
     reason: str
     worker_before: str | None = None
+    cover_for: str | None = None
+    cover_until: date | None = None
+    needs_approval: str | None = None
 
 
 class WorkerLoad(Frozen):
@@ -33,7 +43,7 @@ class WorkerLoad(Frozen):
     role: str
     fte: float
     capacity: float
-    max_children: int
+    max_children: int | None
     max_load: float | None
     accepting: bool
     children_before: int
@@ -43,11 +53,17 @@ class WorkerLoad(Frozen):
     new_children: int
     band: str
     reduction: str = ""
-
-    @property
-    def utilisation(self) -> float:
-        """Children after allocation as a share of the count cap (0 when no cap)."""
-        return self.children_after / self.max_children if self.max_children > 0 else 0.0
+    fte_available: float = 0.0
+    """FTE after reductions: what per-FTE figures and bands divide by."""
+    children_per_fte: float = 0.0
+    cases_after: int = 0
+    awaiting_closure: int = 0
+    """Children held awaiting closure, outside the active caseload (Welsh 003 s.5.5)."""
+    utilisation: float = 0.0
+    """The largest share of a cap in force after allocation (children, load or cases)."""
+    binding_cap: str = ""
+    """Which cap that share is of: ``children``, ``load`` or ``cases`` (empty: none)."""
+    absence: str = ""
 
     @property
     def load_per_fte(self) -> float:
@@ -67,8 +83,8 @@ class Violation(Frozen):
 class Finding(Frozen):
     """Something a manager should know that is not a broken rule.
 
-    Kinds: ``above_cap``, ``threshold``, ``span``, ``oversight``, ``split``,
-    ``unallocated``, ``conflict``, ``asye_year_ended``, ``data``.
+    Kinds are listed with what each means in docs/data-contract-extensions.md
+    (``findings.csv``).
     """
 
     kind: str

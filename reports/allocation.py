@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models import AllocationResult, Policy, Role, Team, Threshold, Worker, WorkerLoad
+from models import (
+    AllocationResult,
+    ChildAllocation,
+    Policy,
+    Role,
+    Team,
+    Threshold,
+    Worker,
+    WorkerLoad,
+)
 from reports import charts
 from reports.about import about_rows, footer_text, solver_words
 from reports.formats import format_value
@@ -38,20 +47,35 @@ class WorkerView:
         """Has capacity for cases (the engine's fairness measures count only these)."""
         return self.load.capacity > 0
 
+    @property
+    def fte(self) -> float:
+        """FTE after reductions: what the engine's per-FTE figures and bands divide by."""
+        return self.load.fte_available
+
     def per_fte(self, children: float | None) -> float | None:
-        return None if children is None else children / self.load.fte
+        """``children`` per FTE after reductions (None without FTE or children)."""
+        return None if children is None or self.fte <= 0 else children / self.fte
+
+    @property
+    def after(self) -> float:
+        """Children per FTE after allocation: the engine's own figure (``workers.csv``)."""
+        return self.load.children_per_fte
 
     @property
     def cap_per_fte(self) -> float | None:
-        return self.load.max_children / self.load.fte if self.holds_cases else None
+        cap = self.load.max_children
+        return None if cap is None or not self.holds_cases else self.per_fte(cap)
 
-    def load_per_capacity(self, load: float) -> float | None:
-        return load / self.load.capacity if self.holds_cases else None
+    def load_per_fte(self, load: float) -> float | None:
+        """Weighted load per FTE after reductions (the measure of a load threshold)."""
+        return self.per_fte(load) if self.holds_cases else None
 
     @property
     def above_cap(self) -> bool:
         w = self.load
-        over_count = self.holds_cases and w.children_after > w.max_children
+        over_count = (
+            self.holds_cases and w.max_children is not None and w.children_after > w.max_children
+        )
         over_load = w.max_load is not None and w.load_after > w.max_load + 1e-9
         return over_count or over_load
 
@@ -67,6 +91,10 @@ class WorkerView:
             out.append("closed to new work")
         if self.load.reduction:
             out.append(f"reduced ({self.load.reduction})")
+        if self.load.absence:
+            out.append(self.load.absence)
+        if self.load.awaiting_closure:
+            out.append(f"{self.load.awaiting_closure} awaiting closure")
         return "; ".join(out)
 
     @property
@@ -86,24 +114,26 @@ def _spread(values: Sequence[float]) -> float | None:
 
 def _team_average(views: Sequence[WorkerView], children: str) -> float | None:
     holders = [v for v in views if v.holds_cases]
-    fte = sum(v.load.fte for v in holders)
+    fte = sum(v.fte for v in holders)
     if not holders or fte <= 0:
         return None
     return sum(getattr(v.load, children) for v in holders) / fte
 
 
-def _band_rules(policy: Policy) -> tuple[Rule, ...]:
-    """Highlights of a children-per-FTE column from the policy's thresholds.
+def _band_rules(policy: Policy, measure: str = "children") -> tuple[Rule, ...]:
+    """Highlights of a per-FTE column from the policy's thresholds of that ``measure``
+    (``children`` or weighted ``load``).
 
     The highest ``above`` threshold is an exception, lower ones need approval, and
     ``below`` thresholds mark a low caseload.
     """
-    above = sorted((t for t in policy.thresholds if t.above is not None), key=_limit, reverse=True)
+    mine = [t for t in policy.thresholds if t.measure == measure]
+    above = sorted((t for t in mine if t.above is not None), key=_limit, reverse=True)
     rules = []
     for i, t in enumerate(above):
         tone: Tone = "exception" if i == 0 and len(above) > 1 else "approval"
         rules.append(Rule(op="gt", value=t.above, tone=tone, label=_threshold_words(t)))
-    for t in policy.thresholds:
+    for t in mine:
         if t.below is not None:
             rules.append(Rule(op="lt", value=t.below, tone="low", label=_threshold_words(t)))
     return tuple(rules)
@@ -115,7 +145,9 @@ def _limit(t: Threshold) -> float:
 
 def _threshold_words(t: Threshold) -> str:
     side = f"above {t.above:g}" if t.above is not None else f"below {t.below:g}"
-    return f"{side} children per FTE: {t.action or t.name.replace('_', ' ')}"
+    measure = "children" if t.measure == "children" else "weighted load"
+    agree = f"agreed by the {t.approval.replace('_', ' ')}; " if t.approval else ""
+    return f"{side} {measure} per FTE: {agree}{t.action or t.name.replace('_', ' ')}"
 
 
 def allocation_report(
@@ -216,7 +248,7 @@ def _evenness(teams: Sequence[Team], by_team: dict[str, list[WorkerView]]) -> li
         holders = [v for v in by_team[team.team_id] if v.holds_cases]
         if not holders:
             continue
-        proposed = [v.load.children_after / v.load.fte for v in holders]
+        proposed = [v.after for v in holders]
         hand = [v.per_fte(v.by_hand) for v in holders]
         by_hand = None if any(h is None for h in hand) else [h for h in hand if h is not None]
         out.append(TeamEvenness(team, len(holders), proposed, by_hand))
@@ -320,7 +352,7 @@ def _by_hand_words(
     holders = [v for v in views if v.holds_cases]
     if not holders:
         return ""
-    after = [v.load.children_after / v.load.fte for v in holders]
+    after = [v.after for v in holders]
     parts = [
         f"Across the authority, the highest caseload is {format_value(max(after), 'number', 1)} "
         f"children per FTE and the lowest {format_value(min(after), 'number', 1)}"
@@ -372,7 +404,7 @@ def _by_hand_words(
 
 def _overview(views: list[WorkerView], evenness: list[TeamEvenness], policy: Policy) -> Section:
     thresholds = _threshold_lines(policy)
-    per_fte = [v.load.children_after / v.load.fte for v in views if v.holds_cases]
+    per_fte = [v.after for v in views if v.holds_cases]
     chart_list: list[Chart] = [charts.distribution_chart(per_fte, thresholds)]
     if evenness:
         chart_list.append(
@@ -397,10 +429,33 @@ def _overview(views: list[WorkerView], evenness: list[TeamEvenness], policy: Pol
 def _threshold_lines(policy: Policy) -> list[tuple[str, float]]:
     out = []
     for t in policy.thresholds:
+        if t.measure != "children":
+            continue  # the charts are in children per FTE
         value = t.above if t.above is not None else t.below
         if value is not None:
             out.append((t.name.replace("_", " "), value))
     return out
+
+
+SHOWN_PER_WORKER = frozenset({"threshold", "above_cap", "unallocated"})
+"""Finding kinds the exceptions table shows as its own rows (with the worker's numbers)
+or the headline shows (children waiting); every other finding is listed as it is."""
+
+
+def _range_words(
+    low: float | None, high: float | None, ideal: float | None, what: str = "policy"
+) -> str:
+    """`` (policy 5 to 6, ideally 5)``, `` (oversight at most 100)``, or empty."""
+    parts = []
+    if low is not None and high is not None:
+        parts.append(f"{what} {low:g} to {high:g}")
+    elif high is not None:
+        parts.append(f"{what} at most {high:g}")
+    elif low is not None:
+        parts.append(f"{what} at least {low:g}")
+    if ideal is not None:
+        parts.append(f"ideally {ideal:g}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _exceptions(
@@ -413,8 +468,7 @@ def _exceptions(
     rows: list[tuple[Cell, ...]] = []
     for v in views:
         w = v.load
-        per_fte = w.children_after / w.fte
-        cells = (w.worker_id, w.team_id, w.children_after, round(per_fte, 4))
+        cells = (w.worker_id, w.team_id, w.children_after, round(v.after, 4))
         threshold = thresholds.get(w.band)
         if threshold is not None:
             rows.append(
@@ -422,12 +476,12 @@ def _exceptions(
                     *cells,
                     _limit(threshold),
                     _threshold_words(threshold).split(":")[0],
-                    threshold.action or "needs action",
+                    _threshold_words(threshold).split(": ", 1)[1],
                 )
             )
         if v.above_cap:
             cap = w.max_children
-            words = f"above their cap of {cap}"
+            words = f"above their cap of {cap}" if cap is not None else "above their cap"
             if w.max_load is not None and w.load_after > w.max_load + 1e-9:
                 words = f"weighted load {w.load_after:g} above their cap of {w.max_load:g}"
             rows.append(
@@ -437,9 +491,14 @@ def _exceptions(
             rows.append((*cells, None, "released (long leave)", "their children are reallocated"))
         elif v.holds_cases and not w.accepting:
             rows.append((*cells, None, "closed to new work", "takes no new children"))
+    for a in result.allocations:
+        if a.needs_approval:
+            rows.append(
+                (a.child_id, a.team_id, None, None, None, "needs approval", a.needs_approval)
+            )
     for f in result.findings:
-        if f.kind in ("span", "oversight", "asye_year_ended", "data", "split", "conflict"):
-            who = f.entities[0] if f.entities else ""
+        if f.kind not in SHOWN_PER_WORKER:
+            who = ", ".join(f.entities[:3]) + (", ..." if len(f.entities) > 3 else "")
             rows.append((who, None, None, None, None, f.kind.replace("_", " "), f.message))
     columns = (
         Column(key="who", label="worker or team"),
@@ -467,11 +526,13 @@ def _exceptions(
 
 WORKER_COLUMNS_HELP = {
     "cap": "The most children this worker may hold: the service's cap per FTE, pro rata.",
-    "load_after": "Weighted load (complexity, risk, travel) per FTE of capacity after allocation.",
+    "load_after": "Weighted load (complexity, risk, travel) per FTE after allocation.",
 }
 
 
-def _worker_columns(rules: tuple[Rule, ...], with_team: bool) -> tuple[Column, ...]:
+def _worker_columns(
+    rules: tuple[Rule, ...], with_team: bool, load_rules: tuple[Rule, ...] = ()
+) -> tuple[Column, ...]:
     cap_rule = Rule(op="gt", column="cap", tone="cap", label="above the worker's cap")
     columns = [
         Column(key="worker", label="worker"),
@@ -496,6 +557,7 @@ def _worker_columns(rules: tuple[Rule, ...], with_team: bool) -> tuple[Column, .
             label="load per FTE after",
             kind="number",
             decimals=1,
+            rules=load_rules,
             help=WORKER_COLUMNS_HELP["load_after"],
         ),
         Column(key="band", label="band"),
@@ -517,11 +579,11 @@ def _worker_row(v: WorkerView, with_team: bool) -> tuple[Cell, ...]:
         w.children_before,
         w.children_after,
         w.new_children,
-        round(w.children_before / w.fte, 4),
-        round(w.children_after / w.fte, 4),
+        _round(v.per_fte(w.children_before)),
+        round(v.after, 4),
         None if per_hand is None or not v.holds_cases else round(per_hand, 4),
-        _round(v.load_per_capacity(w.load_before)),
-        _round(v.load_per_capacity(w.load_after)),
+        _round(v.load_per_fte(w.load_before)),
+        _round(v.load_per_fte(w.load_after)),
         w.band.replace("_", " "),
         v.marks,
     )
@@ -541,9 +603,10 @@ def _teams(
     for team in result.data.teams:
         if team.manager_id is not None:
             fte = sum(v.worker.fte for v in by_team[team.team_id] if v.worker.role.carries_cases)
+            # contracted FTE, as the engine's span finding counts it (Merton 002 s.3.1)
             manager_fte[team.manager_id] = manager_fte.get(team.manager_id, 0.0) + fte
     cases = _cases_by_team(result)
-    columns = _worker_columns(rules, with_team=False)
+    columns = _worker_columns(rules, with_team=False, load_rules=_band_rules(policy, "load"))
     parts = []
     for team in result.data.teams:
         views = by_team[team.team_id]
@@ -559,15 +622,11 @@ def _teams(
             facts.append(
                 (
                     "manager's span",
-                    f"{team.manager_id}: {manager_fte[team.manager_id]:g} case-holding FTE "
-                    f"(policy {span.min_fte:g} to {span.max_fte:g}, ideally {span.ideal_fte:g})",
+                    f"{team.manager_id}: {manager_fte[team.manager_id]:g} case-holding FTE"
+                    + _range_words(span.min_fte, span.max_fte, span.ideal_fte),
                 )
             )
-        oversight = (
-            f" (oversight {span.oversight_min or 0} to {span.oversight_max})"
-            if span.oversight_max is not None
-            else ""
-        )
+        oversight = _range_words(span.oversight_min, span.oversight_max, None, "oversight")
         facts.append(("cases held", f"{cases.get(team.team_id, 0):,}{oversight}"))
         if average is not None:
             target = (
@@ -578,10 +637,12 @@ def _teams(
             facts.append(
                 (
                     "team average",
-                    f"{format_value(average, 'number', 1)} children per FTE{target}; "
-                    f"cap {service.max_children_per_fte:g} per FTE"
-                    if service
-                    else f"{format_value(average, 'number', 1)} children per FTE",
+                    f"{format_value(average, 'number', 1)} children per FTE{target}"
+                    + (
+                        f"; cap {service.max_children_per_fte:g} per FTE"
+                        if service and service.max_children_per_fte
+                        else ""
+                    ),
                 )
             )
         chart_list = []
@@ -592,8 +653,8 @@ def _teams(
                     [
                         {
                             "label": v.label,
-                            "before": round(v.load.children_before / v.load.fte, 4),
-                            "after": round(v.load.children_after / v.load.fte, 4),
+                            "before": _round(v.per_fte(v.load.children_before)) or 0.0,
+                            "after": round(v.after, 4),
                             "cap": _round(v.cap_per_fte),
                         }
                         for v in holders
@@ -705,6 +766,7 @@ ALLOCATION_COLUMNS = (
     Column(key="worker", label="worker"),
     Column(key="before", label="worker before"),
     Column(key="reason", label="reason"),
+    Column(key="note", label="cover or approval"),
 )
 
 
@@ -720,10 +782,22 @@ def _allocation_rows(result: AllocationResult, statuses: Sequence[str]) -> tuple
             a.worker_id,
             a.worker_before,
             a.reason,
+            _allocation_note(a),
         )
         for a in result.allocations
         if a.status.value in statuses
     )
+
+
+def _allocation_note(a: ChildAllocation) -> str:
+    """Interim cover (for whom, until when) and the approval an allocation needs."""
+    parts = []
+    if a.cover_for:
+        until = f" until {a.cover_until.isoformat()}" if a.cover_until else ""
+        parts.append(f"cover for {a.cover_for}{until}")
+    if a.needs_approval:
+        parts.append(f"needs approval: {a.needs_approval}")
+    return "; ".join(parts)
 
 
 def _allocation_list(result: AllocationResult) -> Section:
@@ -769,7 +843,9 @@ def _workbook_tables(
     workers = Table(
         id="all-workers",
         title="Workers",
-        columns=_worker_columns(rules, with_team=True),
+        columns=_worker_columns(
+            rules, with_team=True, load_rules=_band_rules(result.policy, "load")
+        ),
         rows=tuple(_worker_row(v, with_team=True) for v in views),
         sheet="Workers",
         on_page=False,

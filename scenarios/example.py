@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
 
-from models import Child, Policy, ProblemData, Role, Team, Worker
+from models import Child, Policy, ProblemData, Role, ServicePolicy, Team, Worker
 from scenarios.dfe import DFE_CSV, dfe_profile
 
 __all__ = [
@@ -59,6 +59,8 @@ ASYE_SHARE_OF_FULL_TIME = 0.14
 SIBLING_GROUP_SHARE = 0.176
 """Chance a family is a sibling group; with sizes 2-4 about 35% of children have a sibling."""
 SIBLING_SIZES = ((2, 3, 4), (60, 28, 12))
+CHILDREN_PER_CASE = 1.4
+"""About how many children a case (a family) holds in the example's mix of families."""
 SPLIT_SIBLINGS = 0.12
 """Chance an existing sibling group is held by two workers rather than one."""
 TEAM_FTE = 5.0
@@ -370,9 +372,7 @@ class _Authority:
         service = self.policy.services[self.team_of[team_id].service]
         max_children = None
         if role is not Role.ASYE and rng.random() < 0.04:  # an agreed individual cap
-            max_children = max(
-                1, math.floor(service.max_children_per_fte * fte * rng.uniform(0.5, 0.8))
-            )
+            max_children = max(1, math.floor(self._per_fte(service) * fte * rng.uniform(0.5, 0.8)))
         return Worker(
             worker_id=self._next_worker_id(),
             team_id=team_id,
@@ -384,6 +384,25 @@ class _Authority:
             skills=frozenset(skills),
             locality=patch if rng.random() < 0.7 else rng.choice(LOCALITIES),
         )
+
+    def _per_fte(self, service: ServicePolicy) -> float:
+        """A service's caseload per FTE to size examples by: its cap in children (or in
+        cases, at about 1.4 children a case, when that is lower), else the caseload mix's
+        mixed total, else its target, else the highest approval threshold, else 18
+        (Sutton's average aim, 000)."""
+        caps = []
+        if service.max_children_per_fte is not None:
+            caps.append(service.max_children_per_fte)
+        if service.max_cases_per_fte is not None:
+            caps.append(service.max_cases_per_fte * CHILDREN_PER_CASE)
+        if service.mix is not None:
+            caps.append(sum(service.mix.mixed_per_fte.values()))
+        if caps:
+            return min(caps)
+        if service.target_children_per_fte is not None:
+            return service.target_children_per_fte
+        approvals = [t.above for t in self.policy.thresholds if t.approval and t.above]
+        return max(approvals) if approvals else 18.0
 
     def _capacity(self, worker: Worker) -> float:
         if worker.role is not Role.ASYE:
@@ -397,7 +416,7 @@ class _Authority:
         """``total`` allocated children, spread over teams by FTE and the service's cap."""
         weights = [  # every service about equally close to its cap
             sum(w.fte for w in self.holders[t.team_id])
-            * self.policy.services[t.service].max_children_per_fte
+            * self._per_fte(self.policy.services[t.service])
             for t in self.teams
         ]
         for team, count in zip(self.teams, apportion(total, weights), strict=True):
@@ -420,7 +439,7 @@ class _Authority:
         A worker with an agreed ``max_children`` holds about that many.
         """
         if worker.max_children is not None:
-            cap = self.policy.services[self.team_of[worker.team_id].service].max_children_per_fte
+            cap = self._per_fte(self.policy.services[self.team_of[worker.team_id].service])
             return worker.max_children / cap * self.rng.uniform(0.9, 1.0)
         r = self.rng.random()
         if r < 0.12:

@@ -11,10 +11,12 @@ from typing import Any
 
 from allocator import allocate, check
 from models import (
+    Adjustment,
     AllocationResult,
     Child,
     ChildAllocation,
     Options,
+    Override,
     Policy,
     ProblemData,
     Reduction,
@@ -112,6 +114,8 @@ def problem(
     workers: Sequence[Worker] = (),
     children: Sequence[Child] = (),
     reductions: Sequence[Reduction] = (),
+    overrides: Sequence[Override] = (),
+    adjustments: Sequence[Adjustment] = (),
 ) -> ProblemData:
     """A ``ProblemData``; one ``cin`` team ``T1`` unless teams are given."""
     return ProblemData(
@@ -119,6 +123,8 @@ def problem(
         workers=tuple(workers),
         children=tuple(children),
         reductions=tuple(reductions),
+        overrides=tuple(overrides),
+        adjustments=tuple(adjustments),
     )
 
 
@@ -150,7 +156,7 @@ def load_of(result: AllocationResult, worker_id: str) -> WorkerLoad:
 def report_proposal(folder: Path) -> Path:
     """Write a small proposal folder that exercises every part of a report.
 
-    Default policy (CiN cap 20 per FTE, thresholds above 22 and 28). Team T1
+    Default policy (CiN cap 20 per FTE, Head of Service approval above 22). Team T1
     (manager M1): W1 already holds 23 children, above their cap and the approval
     threshold; W2 is a 0.5 FTE part-timer; A1 an ASYE; C-SKILL needs a skill
     nobody has, so it waits; F1 is a family of two. Team T2 (children in care,

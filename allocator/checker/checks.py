@@ -1,6 +1,7 @@
 """The checker's named checks, one per rule, in the order of the model's constraint
 families (``allocator.cpsat.constraints.CONSTRAINTS``), so the two lists read side
-by side: assignment, eligibility, count cap, load cap, category cap, pacing,
+by side: assignment, eligibility and the manager's adjustments, count cap, load
+cap, cases cap, category cap, caseload mix, approval thresholds, pacing,
 oversight, max moves, siblings always; then the result's own arithmetic.
 
 Each check takes the recomputed :class:`~allocator.checker.facts.Facts` and
@@ -13,8 +14,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 
-from allocator.checker.facts import Facts
-from models import ChildStatus, Role, SiblingMode, Violation
+from allocator.checker.facts import Facts, pins
+from models import AdjustmentAction, Child, ChildStatus, Role, SiblingMode, Violation, Worker
 
 Check = Callable[[Facts], Iterator[Violation]]
 
@@ -33,7 +34,7 @@ def check_status(f: Facts) -> Iterator[Violation]:
             ChildStatus.UNALLOCATED
             if now is None
             else ChildStatus.ALLOCATED
-            if was is None
+            if was is None or was in f.long_leave
             else ChildStatus.KEPT
             if was == now
             else ChildStatus.MOVED
@@ -61,15 +62,31 @@ def check_assignment(f: Facts) -> Iterator[Violation]:
 
 
 def check_eligibility(f: Facts) -> Iterator[Violation]:
-    """A child given a new worker may go to them: same team, carries cases, accepting,
-    has the required skill, and no ASYE exclusion applies."""
+    """A child given a new worker may go to them: same team, carries cases, present and
+    accepting, not excluded or forbidden by the manager, not about to go on leave, has
+    the required skill (unless covering for an away colleague who has it), and no ASYE
+    exclusion applies."""
     excluded = set(f.policy.asye.excluded)
+    shut = {a.worker_id for a in f.data.adjustments if a.action is AdjustmentAction.EXCLUDE}
+    forbidden = {
+        (a.child_id, a.worker_id) for a in f.data.adjustments if a.action is AdjustmentAction.FORBID
+    }
     for c in f.data.children:
         now, was = f.after[c.child_id], f.before[c.child_id]
         if now is None or now == was:
             continue
         w = f.workers[now]
         pair = (c.child_id, now)
+        if now in f.away:
+            yield _violation("away", pair, f"{c.child_id} went to {now}, who is away")
+        if now in shut:
+            yield _violation("excluded", pair, f"{c.child_id} went to {now}, excluded this batch")
+        if (c.child_id, now) in forbidden:
+            yield _violation("forbidden", pair, f"{c.child_id} went to {now}, a forbidden pairing")
+        if now in f.leave_soon:
+            yield _violation(
+                "leave_soon", pair, f"{c.child_id} went to {now}, about to go on leave"
+            )
         if w.team_id != c.team_id:
             yield _violation(
                 "team", pair, f"{c.child_id} of {c.team_id} went to {now} of {w.team_id}"
@@ -78,12 +95,33 @@ def check_eligibility(f: Facts) -> Iterator[Violation]:
             yield _violation("role", pair, f"{c.child_id} went to {now}, who carries no cases")
         if not w.accepting:
             yield _violation("not_accepting", pair, f"{c.child_id} went to {now}, not accepting")
-        if c.required_skill and c.required_skill not in w.skills:
+        if c.required_skill and c.required_skill not in w.skills and not _covering(f, c, w):
             message = f"{c.child_id} needs '{c.required_skill}', {now} lacks it"
             yield _violation("skill", pair, message)
         if w.role is Role.ASYE and ({c.category} | set(c.flags)) & excluded:
             message = f"{c.child_id} has ASYE-excluded work, {now} is an ASYE"
             yield _violation("asye", pair, message)
+
+
+def _covering(f: Facts, child: Child, worker: Worker) -> bool:
+    """The row says the child goes to ``worker`` as interim cover for an away colleague of
+    the same team who has the required skill."""
+    row = f.rows[child.child_id]
+    intended = f.workers.get(row.cover_for or "")
+    return (
+        intended is not None
+        and intended.worker_id in f.away
+        and intended.team_id == worker.team_id
+        and child.required_skill in intended.skills
+    )
+
+
+def check_adjustments(f: Facts) -> Iterator[Violation]:
+    """Every child the manager pinned is with the worker it was pinned to."""
+    for child_id, worker_id in pins(f.data).items():
+        if f.after[child_id] != worker_id:
+            message = f"{child_id} was pinned to {worker_id} but is with {f.after[child_id]}"
+            yield _violation("pin", (child_id, worker_id), message)
 
 
 def _cap(
@@ -101,17 +139,81 @@ def _cap(
 
 
 def check_count_caps(f: Facts) -> Iterator[Violation]:
-    """Children held within the count cap (pro-rata by capacity, or the agreed cap)."""
+    """Children held within the count cap (pro-rata by capacity; an agreed cap scaled by
+    reductions and never above the service's; an override in force)."""
     for w in f.data.workers:
         wid = w.worker_id
+        cap = f.count_cap(w)
+        if cap is None:
+            continue
         yield from _cap(
-            "count_cap",
-            wid,
-            bool(f.arrivals[wid]),
-            f.count_before[wid],
-            f.count_after[wid],
-            f.count_cap(w),
+            "count_cap", wid, bool(f.arrivals[wid]), f.count_before[wid], f.count_after[wid], cap
         )
+
+
+def check_cases_caps(f: Facts) -> Iterator[Violation]:
+    """Cases held (a family once) within ``max_cases_per_fte * capacity``."""
+    for w in f.data.workers:
+        per_fte = f.service(w).max_cases_per_fte
+        if per_fte is None:
+            continue
+        wid = w.worker_id
+        limit = math.floor(per_fte * f.capacity[wid] + 1e-9)
+        before = len(f.cases_before.get(wid, ()))
+        after = len(f.cases_after.get(wid, ()))
+        if after > max(limit, before):
+            message = f"{wid}: {after} cases, above cases_cap {limit}"
+            yield _violation("cases_cap", (wid,), message, after - max(limit, before))
+
+
+def check_mix_caps(f: Facts) -> Iterator[Violation]:
+    """Caps by caseload mix (Merton 002 s.2.4): the mixed cap when the worker holds two or
+    more of the mix's categories, else the cap for holding only one."""
+    for w in f.data.workers:
+        mix = f.service(w).mix
+        if mix is None:
+            continue
+        wid = w.worker_id
+        held = {k: f.categories_after[wid, k] for k in mix.mixed_per_fte}
+        present = sum(1 for n in held.values() if n)
+        for k, n in held.items():
+            per_fte = mix.mixed_per_fte[k] if present > 1 else mix.only_max_per_fte[k]
+            cap = math.floor(per_fte * f.capacity[wid] + 1e-9)
+            limit = max(cap, f.categories_before[wid, k])
+            if n > limit:
+                message = f"{wid}: {n} '{k}' children, above the mix cap {limit}"
+                yield _violation("mix_cap", (wid,), message, n - limit)
+
+
+def check_approvals(f: Facts) -> Iterator[Violation]:
+    """No new allocation takes a worker across an approval threshold the policy does not
+    let a proposal cross (Barnet 001 s.3.7); one it lets cross is marked on every new
+    child of that worker (``needs_approval``)."""
+    for t in f.policy.thresholds:
+        if t.approval is None or t.above is None:
+            continue
+        for w in f.data.workers:
+            wid = w.worker_id
+            if f.capacity[wid] <= 0:
+                continue
+            limit = t.above * f.fte_available(w)
+            if t.measure == "children":
+                limit = math.floor(limit + 1e-9)
+                before, after = float(f.count_before[wid]), float(f.count_after[wid])
+            else:
+                before, after = f.load_before[wid], f.load_after[wid]
+            if after <= max(limit, before) + 1e-6:
+                continue
+            if not t.allow_crossing:
+                message = f"{wid}: {after:g} above the {t.name} limit {limit:g} without approval"
+                yield _violation("approval", (wid,), message, after - max(limit, before))
+                continue
+            for c in f.data.children:
+                row = f.rows[c.child_id]
+                new = row.worker_id == wid and f.before[c.child_id] != wid
+                if new and t.name not in (row.needs_approval or ""):
+                    message = f"{c.child_id} takes {wid} above {t.name} but is not marked"
+                    yield _violation("approval_marked", (c.child_id, wid), message)
 
 
 def check_load_caps(f: Facts) -> Iterator[Violation]:
@@ -162,19 +264,24 @@ def check_oversight(f: Facts) -> Iterator[Violation]:
         keys = {
             (c.team_id, c.family_id or f"child {c.child_id}")
             for c in f.data.children
-            if holder[c.child_id] is not None
+            if holder[c.child_id] is not None and f.active[c.child_id]
         }
         return Counter(team for team, _ in keys)
 
-    top = f.policy.span.oversight_max
-    if top is None:
+    span = f.policy.span
+    top = span.oversight_max
+    if top is None or not span.oversight_hard:
         return
     before, after = cases(f.before), cases(f.after)
+    by_manager: dict[str, list[str]] = {}
     for team in f.data.teams:
-        tid = team.team_id
-        if after[tid] > max(top, before[tid]):
-            message = f"team {tid} holds {after[tid]} cases, oversight maximum {top}"
-            yield _violation("oversight", (tid,), message)
+        by_manager.setdefault(team.manager_id or f"team {team.team_id}", []).append(team.team_id)
+    for manager, teams in by_manager.items():
+        held_before = sum(before[t] for t in teams)
+        held_after = sum(after[t] for t in teams)
+        if held_after > max(top, held_before):
+            message = f"manager {manager}'s teams hold {held_after} cases, oversight maximum {top}"
+            yield _violation("oversight", (manager, *teams), message)
 
 
 def check_max_moves(f: Facts) -> Iterator[Violation]:
@@ -198,26 +305,29 @@ def check_siblings_always(f: Facts) -> Iterator[Violation]:
     already if anyone does, and are placed all together or not at all."""
     if f.policy.siblings is not SiblingMode.ALWAYS:
         return
-    placed: dict[str, set[str]] = defaultdict(set)
-    anchors: dict[str, set[str]] = defaultdict(set)
-    left: set[str] = set()
+    # A family referred to several teams is kept together team by team.
+    placed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    anchors: dict[tuple[str, str], set[str]] = defaultdict(set)
+    left: set[tuple[str, str]] = set()
     for c in f.data.children:
         now, was = f.after[c.child_id], f.before[c.child_id]
-        if c.family_id is None:
+        if c.family_id is None or not f.active[c.child_id]:
             continue
+        part = (c.family_id, c.team_id)
         waited = was is None or was in f.released
         if now is None:
             if waited:
-                left.add(c.family_id)
+                left.add(part)
         elif waited:
-            placed[c.family_id].add(now)
+            placed[part].add(now)
         else:
-            anchors[c.family_id].add(now)
-    for family in sorted(left & set(placed)):
+            anchors[part].add(now)
+    for family, _team in sorted(left & set(placed)):
         yield _violation("siblings_always", (family,), f"family {family} is placed in part only")
-    for family, held in placed.items():
-        if len(held) > 1 or (anchors[family] and not held <= anchors[family]):
-            message = f"family {family} split across {sorted(held | anchors[family])}"
+    for (family, team), held in placed.items():
+        held_before = anchors[family, team]
+        if len(held) > 1 or (held_before and not held <= held_before):
+            message = f"family {family} split across {sorted(held | held_before)}"
             yield _violation("siblings_always", (family,), message)
 
 
@@ -257,9 +367,13 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("status", check_status),
     ("assignment", check_assignment),
     ("eligibility", check_eligibility),
+    ("adjustments", check_adjustments),
     ("count_cap", check_count_caps),
     ("load_cap", check_load_caps),
+    ("cases_cap", check_cases_caps),
     ("category_cap", check_category_caps),
+    ("mix_cap", check_mix_caps),
+    ("approval", check_approvals),
     ("pacing", check_pacing),
     ("oversight", check_oversight),
     ("max_moves", check_max_moves),

@@ -31,9 +31,13 @@ def components(instance: Instance, decompose: bool = True) -> list[Component]:
     for ch in movable:
         for w in ch.candidates[1:]:
             union(ch.candidates[0], w)
-    for team in instance.team_workers.values():  # oversight is a per-team rule
+    for team in instance.team_workers.values():  # a team is never split
         for w in team[1:]:
             union(team[0], w)
+    for group in instance.oversight:  # a hard oversight limit spans a manager's teams
+        led = [w for t in group.teams for w in instance.team_workers[t]]
+        for w in led[1:]:
+            union(led[0], w)
     if not decompose or instance.options.rebalance:
         for w in range(1, n):
             union(0, w)
@@ -51,7 +55,8 @@ def components(instance: Instance, decompose: bool = True) -> list[Component]:
         moving = set(comp.children)
         for ch in instance.children:
             # A movable child with no eligible worker is not kept: it ends unallocated.
-            if ch.current in members and ch.index not in moving and not ch.movable:
+            # A child awaiting closure is outside the active caseload: no cap counts it.
+            if ch.current in members and ch.index not in moving and not ch.movable and ch.active:
                 comp.fixed.setdefault(ch.current, []).append(ch.index)
         comp.teams = sorted({instance.workers[w].team_id for w in comp.workers})
     return sorted(by_root.values(), key=lambda comp: comp.workers[0])

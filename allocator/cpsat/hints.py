@@ -39,15 +39,29 @@ def set_hint(
         members = inst.families[inst.children[c].family or ""]
         hint(t, full[c] == w and any(full[s] == w for s in members if s != c))
     loads: dict[int, int] = dict.fromkeys(v.load, 0)
+    counts: dict[int, int] = {}
+    complex_counts: dict[int, int] = {}
     for ch in inst.children:
         holder = full[ch.index]
-        if holder is not None and holder in loads:
+        if holder is None or not ch.active:
+            continue
+        counts[holder] = counts.get(holder, 0) + 1
+        complex_counts[holder] = complex_counts.get(holder, 0) + ch.complex
+        if holder in loads:
             loads[holder] += inst.units(weights[ch.index])
     for w, load in v.load.items():
         hint(load, loads[w])
         extra = loads[w] - v.load_offset[w]
         hint(v.excess[w], extra)
         hint(v.square[w], extra * extra)
+    for w, count in v.complex_count.items():
+        hint(count, complex_counts.get(w, 0))
+        hint(v.complex_square[w], complex_counts.get(w, 0) ** 2)
+    for var, pairs, constant in v.indicators:
+        hint(var, constant or any(full[c] == w for c, w in pairs))
+    for w, crosses in v.crosses.items():
+        held = {"children": counts.get(w, 0), "load": loads.get(w, 0)}
+        hint(crosses, any(held[measure] > limit for measure, limit in v.crossing_limits[w]))
     return values
 
 

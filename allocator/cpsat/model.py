@@ -42,6 +42,7 @@ def build(inst: Instance, comp: Component, settings: SolverSettings) -> Built:
     _add_loads(model, inst, comp, v, settings)
     for _name, add in CONSTRAINTS:
         add(model, inst, comp, v)
+    _add_complex_counts(model, inst, comp, v)
     groups = add_symmetry_breaking(model, inst, comp, v) if settings.symmetry else []
     scale = obj.balance_scale(inst, {w: load.proto.domain[-1] for w, load in v.load.items()})
     constant = 0.0
@@ -119,10 +120,37 @@ def _add_loads(
         v.square[w] = square
 
 
+def _add_complex_counts(
+    model: cp_model.CpModel, inst: Instance, comp: Component, v: Variables
+) -> None:
+    """``complex_w = kept complex children + sum_c assign[c, w]`` over complex arrivals, and
+    ``complex_square_w = complex_w**2``, for the complexity stage (Barnet 001 s.4: "a
+    balance of complexity across the team"). Only where a choice changes the count."""
+    if not inst.policy.complexity.balance:
+        return
+    for w in comp.workers:
+        if inst.workers[w].capacity <= 0:
+            continue
+        arrivals = [v.assign[c, w] for c in v.on_worker(w) if inst.children[c].complex]
+        if not arrivals:
+            continue
+        kept = sum(1 for c in comp.fixed.get(w, []) if inst.children[c].complex)
+        top = kept + min(len(arrivals), _room(inst, comp, w))
+        count = model.new_int_var(kept, max(kept, top), f"complex[{w}]")
+        model.add(count == kept + sum(arrivals))
+        square = model.new_int_var(kept * kept, max(kept, top) ** 2, f"complex_square[{w}]")
+        model.add_multiplication_equality(square, [count, count])
+        v.complex_count[w] = count
+        v.complex_square[w] = square
+
+
 def _room(inst: Instance, comp: Component, w: int) -> int:
-    """Most children worker ``w`` can receive under its count cap."""
-    info = inst.workers[w]
-    return max(0, max(info.count_cap, info.children_before) - len(comp.fixed.get(w, [])))
+    """Most children worker ``w`` can receive under its count cap (all who may come when
+    the policy sets no cap)."""
+    limit = inst.workers[w].count_limit
+    if limit is None:
+        return len(comp.children)
+    return max(0, limit - len(comp.fixed.get(w, [])))
 
 
 def _heaviest(sizes: list[int], k: int) -> list[int]:

@@ -1,12 +1,19 @@
-"""The four objectives, solved lexicographically (each stage fixes the one before).
+"""The objectives, solved lexicographically (each stage fixes the one before).
 
-1. ``unallocated``: children left without a worker, weighted so that the
-   fewest are left first, then statutory work (child protection, in care,
-   court) before risk flags before the rest, then the longest waiting.
-2. ``splits``: workers holding each sibling group (fewer = fewer splits).
-3. ``balance``: ``sum_w load_w**2 / capacity_w``, the data contract's objective.
-4. ``preferences``: moves of existing children, continuity with the previous
-   worker, and locality match, as small costs (weights below).
+1. ``unallocated``: children left without a worker. By default (the policy's
+   ``priorities.order = "statutory_first"``) statutory work (child protection,
+   in care, court) is placed first, then the most children, then children with
+   risk flags, then the longest waiting; ``count_first`` swaps the first two.
+   A child the manager pinned comes before all of them.
+2. ``crossings``: workers taken above an approval threshold the policy lets a
+   proposal cross (the fewest first, Barnet 001 s.3.7).
+3. ``splits``: workers holding each sibling group (fewer = fewer splits).
+4. ``balance``: ``sum_w load_w**2 / capacity_w``, the data contract's objective.
+5. ``complexity``: ``sum_w complex_w**2 / capacity_w`` with the balance held,
+   so complex children are spread too (Barnet 001 s.4).
+6. ``preferences``: moves of existing children, continuity with the previous
+   worker, locality, and complex children with experienced roles, as small
+   costs (weights below).
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ CONTINUITY_COST = 2
 """Cost of not giving a child to the worker who knew it before."""
 LOCALITY_COST = 1
 """Cost of a worker whose patch differs from the child's."""
+EXPERIENCE_COST = 1
+"""Cost of a complex child with a worker not in an experienced role (Barnet 001 s.4:
+"according to experience of individual social workers")."""
 CAPACITY_RESOLUTION = 10_000
 """Capacities are used in ten-thousandths of an FTE (they are rounded to 4 decimals)."""
 OBJECTIVE_LIMIT = 10**17
@@ -36,20 +46,48 @@ OBJECTIVE_LIMIT = 10**17
 def unallocated_penalty(
     inst: Instance, comp: Component, v: Variables
 ) -> cp_model.LinearExpr | None:
-    """``sum_c pen_c (1 - sum_w assign[c, w])`` with
-    ``pen_c = BIG + tier_c * TIER + days_waiting_c`` (BIG > all tiers and waits,
-    TIER > all waits), so the stages of rule 7 are lexicographic."""
+    """``sum_c pen_c (1 - sum_w assign[c, w])`` over children who may wait, with
+    integer weights that make the order of :mod:`this module <.objective>`
+    lexicographic: each level's unit exceeds the sum of everything below it."""
     waiting = [c for c in comp.children if is_waiting(inst.children[c], inst.workers)]
     if not waiting:
         return None
-    tier_unit = sum(inst.children[c].waiting_days for c in waiting) + 1
-    big = sum(2 * tier_unit + inst.children[c].waiting_days for c in waiting) + 1
+    penalty = priority_weights(inst, waiting)
     terms = []
     for c in waiting:
         ch = inst.children[c]
-        pen = big + ch.tier * tier_unit + ch.waiting_days
-        terms.append(pen * (1 - sum(v.assign[c, w] for w in ch.candidates)))
+        terms.append(penalty[c] * (1 - sum(v.assign[c, w] for w in ch.candidates)))
     return sum(terms)  # type: ignore[return-value]
+
+
+def priority_weights(inst: Instance, waiting: list[int]) -> dict[int, int]:
+    """Penalty of leaving each child waiting; see :func:`unallocated_penalty`."""
+    children = inst.children
+    risk_flags = set(inst.policy.priorities.risk_flags)
+    days = {c: children[c].waiting_days for c in waiting}
+    risk = {c: int(bool(children[c].child.flags & risk_flags)) for c in waiting}
+    statutory = {c: int(children[c].statutory) for c in waiting}
+    risk_unit = sum(days.values()) + 1
+    below = {c: risk_unit * risk[c] + days[c] for c in waiting}
+    if inst.policy.priorities.order == "statutory_first":
+        count_unit = sum(below.values()) + 1
+        statutory_unit = sum(count_unit + below[c] for c in waiting) + 1
+    else:
+        statutory_unit = sum(below.values()) + 1
+        count_unit = sum(statutory_unit * statutory[c] + below[c] for c in waiting) + 1
+    penalty = {c: statutory_unit * statutory[c] + count_unit + below[c] for c in waiting}
+    pin_unit = sum(penalty.values()) + 1
+    for c in waiting:
+        if children[c].pinned is not None:
+            penalty[c] += pin_unit
+    return penalty
+
+
+def crossings(v: Variables) -> cp_model.LinearExpr | None:
+    """``sum_w crosses[w]``: workers taken above an approval threshold."""
+    if not v.crosses:
+        return None
+    return sum(v.crosses.values())  # type: ignore[return-value]
 
 
 def split_count(inst: Instance, comp: Component, v: Variables) -> cp_model.LinearExpr | None:
@@ -100,11 +138,25 @@ def balance(v: Variables, scale: BalanceScale) -> cp_model.LinearExpr | None:
     return sum(terms)  # type: ignore[return-value]
 
 
+def complexity(v: Variables, scale: BalanceScale) -> cp_model.LinearExpr | None:
+    """``sum_w a_w * complex_w**2`` with ``a_w ~ 1 / capacity_w`` (the balance's scale)."""
+    if not v.complex_square:
+        return None
+    return sum(scale.coef[w] * sq for w, sq in v.complex_square.items())  # type: ignore[return-value]
+
+
 def preference_cost(inst: Instance, c: int, w: int) -> int:
     """Small cost of giving child ``c`` to worker ``w`` (see the module docstring)."""
     ch = inst.children[c]
     worker = inst.workers[w].worker
     cost = 0
+    complexity_policy = inst.policy.complexity
+    if (
+        complexity_policy.match_experience
+        and ch.complex
+        and worker.role.value not in complexity_policy.experienced_roles
+    ):
+        cost += EXPERIENCE_COST
     if ch.current is not None and ch.current != w and not inst.workers[ch.current].released:
         cost += MOVE_COST
     prev = ch.child.previous_worker_id

@@ -4,11 +4,14 @@ CP-SAT has no lexicographic objective, so the stages of :data:`STAGES` run in
 order: each minimises its objective, hinted by the incumbent, and then holds
 its value (``objective <= value``) for the stages after it.
 
-1. ``unallocated``: fewest children left waiting, statutory work first, then
-   the longest waiting.
-2. ``splits``: fewest workers per sibling group.
-3. ``balance``: ``sum load**2 / capacity``, the data contract's objective.
-4. ``preferences``: fewest moves, continuity and locality.
+1. ``unallocated``: statutory work first, then the fewest children waiting,
+   then risk flags, then the longest waiting (the policy may put the count
+   first); a pinned child before all.
+2. ``crossings``: fewest workers taken above an approval threshold.
+3. ``splits``: fewest workers per sibling group.
+4. ``balance``: ``sum load**2 / capacity``, the data contract's objective.
+5. ``complexity``: complex children per FTE as even as the balance allows.
+6. ``preferences``: fewest moves, continuity, locality, experience.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ class Stage:
 
 STAGES = (
     Stage("unallocated", lambda i, c, b: obj.unallocated_penalty(i, c, b.v), 0.2, False, True),
+    Stage("crossings", lambda i, c, b: obj.crossings(b.v), 0.2, False, True),
     Stage("splits", lambda i, c, b: obj.split_count(i, c, b.v), 0.2, False, True),
     Stage("balance", lambda i, c, b: obj.balance(b.v, b.scale), 0.8, True),
+    Stage("complexity", lambda i, c, b: obj.complexity(b.v, b.scale), 0.3, True),
     Stage("preferences", lambda i, c, b: obj.preferences(i, c, b.v), 0.3, True),
 )
 

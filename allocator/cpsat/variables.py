@@ -37,6 +37,20 @@ class Variables:
     """``holds_family[f, w]``: worker ``w`` holds at least one child of family ``f``."""
     together: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     """``together[c, w]``: child ``c`` is held by ``w`` with a sibling (gets the discount)."""
+    crosses: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """``crosses[w]``: worker ``w`` ends above an approval threshold the policy lets a
+    proposal cross."""
+    crossing_limits: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    """Worker -> ``(measure, limit)`` of each threshold ``crosses[w]`` stands for (limit
+    in children, or in load units)."""
+    indicators: list[tuple[cp_model.IntVar, list[tuple[int, int]], bool]] = field(
+        default_factory=list
+    )
+    """``(var, pairs, constant)``: a boolean the model forces to 1 when ``constant`` or
+    any ``assign[c, w]`` of ``pairs`` is 1 (hinted as exactly that)."""
+    complex_count: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Complex children worker ``w`` holds, where a choice changes it."""
+    complex_square: dict[int, cp_model.IntVar] = field(default_factory=dict)
     load_offset: dict[int, int] = field(default_factory=dict)
     """Lower end of each load's domain."""
     by_worker: dict[int, list[int]] = field(default_factory=dict)

@@ -1,4 +1,9 @@
-"""Plain-English reasons: why each child went where it did, or why it waits."""
+"""Plain-English reasons: why each child went where it did, or why it waits.
+
+A reason names the rule that actually binds, never a neighbouring one: a child
+waiting because statutory work took the room says which child took it; one
+waiting because a family spans two teams says so.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +16,62 @@ from models import SiblingMode
 RULE_WORDS = {
     "role": "carries no cases",
     "release": "being released",
+    "excluded": "excluded by the manager",
+    "forbidden": "ruled out by the manager",
+    "away": "away",
     "capacity": "no capacity",
     "not_accepting": "not accepting new work",
+    "leave_soon": "about to go on leave",
     "skill": "lacks the required skill",
     "asye": "ASYE exclusion",
     "count_cap": "at their count cap",
     "load_cap": "at their weighted-load cap",
+    "cases_cap": "at their cap in cases",
     "category_cap": "at their category cap",
+    "mix_cap": "at their caseload-mix cap",
+    "approval": "at an approval threshold",
     "pacing": "at the pacing limit",
     "oversight": "manager oversight maximum",
     "siblings_always": "siblings must stay together",
 }
 
 
+def children_words(n: int) -> str:
+    """``1 child``, ``2 children``."""
+    return f"{n} child" if n == 1 else f"{n} children"
+
+
 def standing(inst: Instance, w: int, children: int, load: float) -> str:
-    """``W3 with 14 children (82% of their cap of 17), load 15.25 (19.1 per FTE of capacity)``."""
+    """A worker's caseload in words, naming the cap that binds most.
+
+    ``W3 with 14 children (82% of their cap of 17), load 15.25 (19.1 per FTE of
+    capacity)``; when a load cap binds more, ``W1 with 7 children, load 70 (100% of
+    their load cap of 70; 70.0 per FTE of capacity)``.
+    """
     info = inst.workers[w]
+    child_share = children / info.count_cap if info.count_cap else None
+    load_share = load / info.load_cap if info.load_cap else None
+    per_fte = f"{load / info.capacity:.1f} per FTE of capacity" if info.capacity > 0 else ""
+    if load_share is not None and (child_share is None or load_share > child_share):
+        share = f"{100 * load_share:.0f}% of their load cap of {info.load_cap:g}"
+        extra = f"; {per_fte}" if per_fte else ""
+        return f"{info.worker_id} with {children_words(children)}, load {load:g} ({share}{extra})"
     cap = info.count_cap
-    share = f"{100 * children / cap:.0f}% of their cap of {cap}" if cap else "no cap"
-    per = f", {load / info.capacity:.1f} per FTE of capacity" if info.capacity > 0 else ""
-    return f"{info.worker_id} with {children} children ({share}), load {load:g}{per}"
+    if cap:
+        share = f"{100 * children / cap:.0f}% of their cap of {cap}"
+    else:
+        share = "no cap" if cap is None else "cap 0"
+    head = f"{info.worker_id} with {children_words(children)} ({share})"
+    return f"{head}, load {load:g}" + (f" ({per_fte})" if per_fte else "")
 
 
 def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:
+    """What made worker ``w`` right for child ``c``, and where it leaves them."""
     ch = inst.children[c]
     info = inst.workers[w]
     parts = []
+    if ch.pinned == w:
+        parts.append("the manager pinned the child to them")
     prev = ch.child.previous_worker_id
     if prev == info.worker_id:
         parts.append(f"{info.worker_id} knew the child before")
@@ -49,8 +84,10 @@ def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:
             parts.append(f"keeps siblings together (with {names})")
     if ch.child.locality and ch.child.locality == info.worker.locality:
         parts.append(f"works in the child's locality {info.worker.locality}")
-    if ch.child.required_skill:
+    if ch.child.required_skill and ch.child.required_skill in info.worker.skills:
         parts.append(f"has the required skill '{ch.child.required_skill}'")
+    if ch.complex and info.worker.role.value in inst.policy.complexity.experienced_roles:
+        parts.append("an experienced worker for complex work")
     parts.append(f"leaves {standing(inst, w, holdings.count[w], holdings.load(w))}")
     return "; ".join(parts)
 
@@ -60,22 +97,58 @@ def reason(inst: Instance, holdings: Holdings, c: int) -> str:
     ch = inst.children[c]
     w = holdings.assignment[c]
     if w is not None and w == ch.current:
-        return f"Kept with {inst.workers[w].worker_id}; no change."
-    if w is not None:
-        info = inst.workers[w]
-        role = info.worker.role.value.replace("_", " ")
+        closing = "" if ch.active else " (awaiting closure: not in the active caseload)"
+        return f"Kept with {inst.workers[w].worker_id}; no change{closing}."
+    if w is None:
+        return "Unallocated: " + why_unallocated(inst, holdings, c) + "."
+    info = inst.workers[w]
+    role = info.worker.role.value.replace("_", " ")
+    lead = f"{info.worker_id} ({role}, {info.worker.fte:g} FTE)"
+    why = why_chosen(inst, holdings, c, w)
+    approval = _approval_words(inst, holdings, w)
+    cover = _cover_words(inst, c, w)
+    if ch.current is None or inst.workers[ch.current].release_cause == "long_leave":
+        if ch.pinned == w:
+            return f"Allocated to {lead}{cover}: {why}{approval}."
         eligible = len(ch.candidates) - (1 if ch.current in ch.candidates else 0)
-        lead = f"{info.worker_id} ({role}, {info.worker.fte:g} FTE)"
-        why = why_chosen(inst, holdings, c, w)
-        if ch.current is None:
-            return (
-                f"Allocated to {lead}, the most even choice among {eligible} eligible "
-                f"worker{'s' if eligible != 1 else ''}: {why}."
+        return (
+            f"Allocated to {lead}{cover}, the most even choice among {eligible} eligible "
+            f"worker{'s' if eligible != 1 else ''}: {why}{approval}."
+        )
+    frm = inst.workers[ch.current]
+    cause = {
+        "manager": f"a {frm.worker.role.value.replace('_', ' ')} carries no cases",
+        "release": "released (long leave)",
+    }.get(frm.release_cause or "", "to even the team's loads")
+    return f"Moved from {frm.worker_id} ({cause}) to {lead}: {why}{approval}."
+
+
+def _cover_words(inst: Instance, c: int, w: int) -> str:
+    ch = inst.children[c]
+    if not ch.cover_for or w in ch.cover_for:
+        return ""
+    intended = inst.workers[ch.cover_for[0]]
+    absence = intended.away
+    back = f" until {absence.returns.isoformat()}" if absence and absence.returns else ""
+    return f" as interim cover for {intended.worker_id} (away{back})"
+
+
+def _approval_words(inst: Instance, holdings: Holdings, w: int) -> str:
+    """``; takes W4 to 23 per FTE: above 22, head of service agreement needed``."""
+    info = inst.workers[w]
+    parts = []
+    for a in info.approvals:
+        if a.measure == "children":
+            after, before = float(holdings.count[w]), float(info.children_before)
+        else:
+            after, before = holdings.load(w), info.load_before
+        if after > max(a.limit, before) + 1e-9 and info.fte_available > 0:
+            unit = "children" if a.measure == "children" else "load"
+            parts.append(
+                f"; takes {info.worker_id} to {after / info.fte_available:.1f} {unit} per FTE: "
+                f"above {a.per_fte:g}, {a.approver.replace('_', ' ')} agreement needed"
             )
-        frm = inst.workers[ch.current]
-        cause = "released (long leave)" if frm.released else "to even the team's loads"
-        return f"Moved from {frm.worker_id} ({cause}) to {lead}: {why}."
-    return "Unallocated: " + why_unallocated(inst, holdings, c) + "."
+    return "".join(parts)
 
 
 def why_unallocated(inst: Instance, holdings: Holdings, c: int) -> str:
@@ -84,10 +157,12 @@ def why_unallocated(inst: Instance, holdings: Holdings, c: int) -> str:
 
 
 def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, str]:
-    """``(cause, words)``; cause is ``eligibility``, ``siblings``, ``oversight``,
-    ``capacity`` or ``priority``."""
+    """``(cause, words)``; cause is ``closure``, ``eligibility``, ``teams``, ``siblings``,
+    ``oversight``, ``capacity``, ``priority`` or ``approval``."""
     ch = inst.children[c]
     team = ch.child.team_id
+    if not ch.active:
+        return "closure", "awaiting closure (not part of the active caseload)"
     if not ch.candidates:
         rules = Counter(rule for rule, _ in ch.ruled_out.values())
         if "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS:
@@ -102,12 +177,17 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
         rules = Counter(b[0][0] for b in blocked.values())
         if set(rules) == {"oversight"}:
             return "oversight", next(iter(blocked.values()))[0][1]
+        if set(rules) == {"approval"}:
+            first = next(iter(blocked.values()))[0][1]
+            return "approval", f"no worker can take the child without an approval: {first}"
         n = len(ch.candidates)
         listed = ", ".join(f"{k} {RULE_WORDS.get(r, r)}" for r, k in sorted(rules.items()))
-        return "capacity", (
+        words = (
             f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
             f"in {team} are full ({listed})"
         )
+        took = _who_took_the_room(inst, holdings, c)
+        return "capacity", words + took
     if inst.policy.siblings is SiblingMode.ALWAYS and ch.family in inst.families:
         return "siblings", sibling_conflict(inst, holdings, c)
     room = ", ".join(inst.workers[w].worker_id for w, b in blocked.items() if not b)
@@ -116,21 +196,80 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
     )
 
 
+def _who_took_the_room(inst: Instance, holdings: Holdings, c: int) -> str:
+    """``; statutory work comes first, and CP1 (child protection) took the room at W1``:
+    the higher-priority children placed this batch with the workers this child could
+    have had, when there are any."""
+    ch = inst.children[c]
+    order = inst.policy.priorities.order
+    took = []
+    for w in ch.candidates:
+        for other in inst.children:
+            if (
+                other.index != c
+                and holdings.assignment[other.index] == w
+                and other.current != w
+                and _before(inst, other.index, c)
+            ):
+                took.append((other, w))
+    if not took:
+        return ""
+    shown = ", ".join(
+        f"{o.child_id} ({_kind(inst, o.index)}) at {inst.workers[w].worker_id}" for o, w in took[:3]
+    )
+    more = f" and {len(took) - 3} more" if len(took) > 3 else ""
+    rule = (
+        "statutory work comes first (policy priorities)"
+        if order == "statutory_first"
+        and ch.statutory is False
+        and any(o.statutory for o, _ in took)
+        else "higher priority first"
+    )
+    return f"; {rule}: the room went to {shown}{more}"
+
+
+def _before(inst: Instance, a: int, b: int) -> bool:
+    """Whether child ``a`` comes before child ``b`` when room is short."""
+    x, y = inst.children[a], inst.children[b]
+    if x.pinned is not None and y.pinned is None:
+        return True
+    if inst.policy.priorities.order == "statutory_first" and x.statutory != y.statutory:
+        return x.statutory
+    if x.tier != y.tier:
+        return x.tier > y.tier
+    return x.waiting_days > y.waiting_days
+
+
+def _kind(inst: Instance, c: int) -> str:
+    ch = inst.children[c]
+    words = {"cp": "child protection", "cla": "in care", "cin": "child in need"}
+    text = words.get(ch.child.category, ch.child.category)
+    if "court" in ch.child.flags:
+        text += ", court"
+    return text
+
+
 def sibling_conflict(inst: Instance, holdings: Holdings, c: int) -> str:
     """Plain words for 'always together' meeting a cap."""
     ch = inst.children[c]
     family = ch.family or ""
-    group = [s for s in inst.families.get(family, []) if inst.children[s].movable]
+    team = ch.child.team_id
+    group = [
+        s
+        for s in inst.families.get(family, [])
+        if inst.children[s].movable and inst.children[s].child.team_id == team
+    ]
     room = []
-    for w in inst.team_workers[ch.child.team_id]:
+    for w in inst.team_workers[team]:
         info = inst.workers[w]
         if not info.accepting:
             continue
-        free = max(info.count_cap, info.children_before) - holdings.count[w]
+        limit = info.count_limit
+        free = (limit - holdings.count[w]) if limit is not None else len(group)
         room.append((free, info.worker_id))
     best = max(room, default=(0, "nobody"))
     return (
         f"rules conflict: siblings must stay together (policy 'always') but no eligible "
-        f"worker has room for all {len(group)} children of family {family}; the most room "
-        f"is {max(best[0], 0)} ({best[1]})"
+        f"worker in {team} has room for all {len(group)} children of family {family}; the "
+        f"most room is {max(best[0], 0)} ({best[1]})"
     )

@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import annotated_types as at
 from pydantic import BaseModel
 
-from models import Child, Reduction, Team, Worker
+from models import Adjustment, Child, Override, Reduction, Team, Worker
 
 Kind = Literal["text", "number", "whole", "bool", "date", "list", "choice"]
 
@@ -172,7 +172,19 @@ REDUCTIONS = Table(
     needs_rows=False,
     model_column="to",
 )
-TABLES = (TEAMS, WORKERS, CHILDREN, REDUCTIONS)
+OVERRIDES = Table(
+    "overrides", Override, _columns(Override), key=None, optional=True, needs_rows=False
+)
+ADJUSTMENTS = Table(
+    "adjustments",
+    Adjustment,
+    _columns(Adjustment),
+    key=None,
+    optional=True,
+    needs_rows=False,
+    model_column="child_id",
+)
+TABLES = (TEAMS, WORKERS, CHILDREN, REDUCTIONS, OVERRIDES, ADJUSTMENTS)
 
 REFERENCES = (
     # (table, column, table whose key it must name)
@@ -182,4 +194,7 @@ REFERENCES = (
     (CHILDREN, "worker_id", WORKERS),
     (CHILDREN, "previous_worker_id", WORKERS),
     (REDUCTIONS, "worker_id", WORKERS),
+    (OVERRIDES, "worker_id", WORKERS),
+    (ADJUSTMENTS, "worker_id", WORKERS),
+    (ADJUSTMENTS, "child_id", CHILDREN),
 )

@@ -59,7 +59,7 @@ def npap_policy() -> Policy:
                 max_load_per_fte=ACUITY_PER_NURSE,
             )
         },
-        span=ManagerSpan(oversight_max=None, oversight_min=None, min_fte=0),
+        span=ManagerSpan(),
         thresholds=(),
     )
 

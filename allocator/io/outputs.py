@@ -52,6 +52,9 @@ ALLOCATION_COLUMNS = [
     "weight",
     "reason",
     "worker_before",
+    "cover_for",
+    "cover_until",
+    "needs_approval",
 ]
 WORKER_COLUMNS = [
     "worker_id",
@@ -68,9 +71,15 @@ WORKER_COLUMNS = [
     "accepting",
     "new_children",
     "utilisation",
+    "binding_cap",
     "load_per_fte",
     "band",
     "reduction",
+    "fte_available",
+    "children_per_fte",
+    "cases_after",
+    "awaiting_closure",
+    "absence",
 ]
 CANDIDATE_COLUMNS = ["child_id", "worker_id", "verdict", "rule", "detail"]
 FINDING_COLUMNS = ["kind", "entities", "message"]
@@ -143,6 +152,8 @@ def summary(result: AllocationResult) -> dict[str, Any]:
     stats = dict(result.stats)
     stage_seconds = stats.pop("stage_seconds", {})
     solver = stats.pop("solver", {})
+    averages = stats.pop("team_averages", [])
+    adjustments = stats.pop("adjustments", None)
     return {
         "status": result.status.value,
         "objective": result.objective,
@@ -161,6 +172,8 @@ def summary(result: AllocationResult) -> dict[str, Any]:
         "improvement_over_greedy_percent": improvement,
         "findings": kinds,
         "fairness": [f.model_dump() for f in result.fairness],
+        "team_averages": averages,
+        "adjustments": adjustments,
         "model": stats,
         "reproduce": {
             "input_hash": input_hash(result.data),
@@ -223,14 +236,7 @@ def write_outputs(result: AllocationResult, folder: Path | str) -> None:
         write_csv(
             tmp / "workers.csv",
             WORKER_COLUMNS,
-            (
-                {
-                    **w.model_dump(),
-                    "utilisation": round(w.utilisation, 4),
-                    "load_per_fte": round(w.load_per_fte, 4),
-                }
-                for w in result.workers
-            ),
+            ({**w.model_dump(), "load_per_fte": round(w.load_per_fte, 4)} for w in result.workers),
         )
         write_json(tmp / "summary.json", summary(result))
         write_csv(
@@ -315,6 +321,9 @@ def read_outputs(folder: Path | str) -> AllocationResult:
     try:
         stats = {**info["model"], "stage_seconds": info["stage_seconds"]}
         stats["solver"] = info["reproduce"]["solver"]
+        stats["team_averages"] = info.get("team_averages", [])
+        if info.get("adjustments") is not None:
+            stats["adjustments"] = info["adjustments"]
         return AllocationResult(
             data=data,
             policy=policy,
@@ -425,7 +434,19 @@ def _rows(folder: Path, name: str, model: type[Any], problems: list[InputProblem
     return out
 
 
-_TEXT = frozenset({"reason", "detail", "rule", "message", "band", "reduction", "verdict"})
+_TEXT = frozenset(
+    {
+        "reason",
+        "detail",
+        "rule",
+        "message",
+        "band",
+        "reduction",
+        "verdict",
+        "binding_cap",
+        "absence",
+    }
+)
 """Columns whose empty cell is the empty text, not a missing value."""
 
 

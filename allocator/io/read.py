@@ -22,7 +22,6 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.io.columns import (
     CHILDREN,
-    REDUCTIONS,
     REFERENCES,
     TABLES,
     TEAMS,
@@ -109,17 +108,11 @@ def read_data(path: Path | str, policy: Policy | None = None) -> ProblemData:
     if policy is not None:
         _check_policy(sheets, policy, problems)
     if not problems:
-        models: dict[Table, tuple[Any, ...]] = {
-            table: tuple(row.model for row in sheet.rows) for table, sheet in sheets.items()
+        rows: dict[str, tuple[Any, ...]] = {
+            table.name: tuple(row.model for row in sheet.rows) for table, sheet in sheets.items()
         }
         try:
-            return ProblemData(
-                teams=models[TEAMS],
-                workers=models[WORKERS],
-                children=models[CHILDREN],
-                reductions=models.get(REDUCTIONS, ()),
-                source=str(path),
-            )
+            return ProblemData(**rows, source=str(path))
         except ValidationError as exc:  # a rule of models/ not mirrored above
             problems += [InputProblem(path.name, None, None, e["msg"]) for e in exc.errors()]
     raise InputError(sorted(problems, key=_reading_order(path)))

@@ -31,11 +31,12 @@ def weight_unit(weights: list[float]) -> float:
 def holders(
     children: Sequence[ChildInfo], assignment: Sequence[int | None]
 ) -> dict[str, dict[int, int]]:
-    """Family -> worker index -> number of the family's children that worker holds."""
+    """Family -> worker index -> number of the family's children that worker holds
+    (in the active caseload: a child awaiting closure discounts no sibling)."""
     held: dict[str, dict[int, int]] = {}
     for ch in children:
         w = assignment[ch.index]
-        if ch.family is not None and w is not None:
+        if ch.family is not None and w is not None and ch.active:
             counts = held.setdefault(ch.family, {})
             counts[w] = counts.get(w, 0) + 1
     return held
@@ -49,6 +50,6 @@ def effective_weights(
     out = []
     for ch in children:
         w = assignment[ch.index]
-        together = ch.family is not None and w is not None and held[ch.family][w] > 1
+        together = ch.family is not None and w is not None and ch.active and held[ch.family][w] > 1
         out.append(ch.weight_together if together else ch.weight)
     return out

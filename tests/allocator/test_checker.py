@@ -13,6 +13,7 @@ import pytest
 from allocator import check
 from models import (
     AllocationResult,
+    AsyeSchedule,
     ChildStatus,
     ManagerSpan,
     Pacing,
@@ -46,7 +47,10 @@ DATA = problem(
         child("Y1", team_id="T2", weight=1),
     ],
 )
-POLICY = Policy(services={"cin": ServicePolicy(max_children_per_fte=4, max_load_per_fte=6)})
+POLICY = Policy(
+    services={"cin": ServicePolicy(max_children_per_fte=4, max_load_per_fte=6)},
+    asye=AsyeSchedule(excluded=("court",)),  # the opt-in protection, so the checker sees it
+)
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +226,8 @@ def test_checker_catches_a_pacing_breach():
 
 def test_checker_catches_an_oversight_breach():
     """A team pushed above the manager's oversight maximum is reported."""
-    policy = CIN.model_copy(update={"span": ManagerSpan(oversight_min=None, oversight_max=1)})
+    span = ManagerSpan(oversight_max=1, oversight_hard=True)
+    policy = CIN.model_copy(update={"span": span})
     data = problem(
         workers=[worker("W1"), worker("W2")], children=[child("A", weight=1), child("B", weight=1)]
     )

@@ -13,11 +13,13 @@ import pytest
 from allocator.cpsat.bounds import integer_water_filling, water_filling
 from allocator.prepare import prepare
 from models import (
+    AsyeSchedule,
     ChildStatus,
     ManagerSpan,
     Options,
     Pacing,
     Policy,
+    Priorities,
     Reduction,
     ServicePolicy,
     SiblingMode,
@@ -190,34 +192,37 @@ def test_worker_above_cap_keeps_children_but_gets_none_new():
     ("asye_start", "capacity"),
     [
         (date(2026, 11, 23), 0.5),  # first day: the start factor
-        (date(2026, 5, 23), 0.65),  # 6 months: halfway from 0.5 to 0.8
-        (date(2025, 11, 23), 0.8),  # 12 months: the end factor
-        (date(2024, 11, 23), 0.8),  # later: held at the end factor
+        (date(2026, 5, 23), 0.75),  # 6 months: halfway from 0.5 to 1
+        (date(2025, 11, 23), 1.0),  # 12 months: a qualified worker's caseload
+        (date(2024, 11, 23), 1.0),  # later: held at the end factor
     ],
 )
-def test_asye_capacity_follows_the_schedule(asye_start, capacity):
-    """An ASYE's capacity rises from 0.5 to 0.8 over 12 months since asye_start."""
-    data = problem(workers=[worker("A1", role="asye", asye_start=asye_start)])
-    inst = prepare(data, load_policy("default"), Options(as_of=AS_OF))
-    # factor(m) = 0.5 + 0.3 * min(m, 12) / 12
+def test_barnet_3_6_asye_capacity_rises_from_half_through_the_year(asye_start, capacity):
+    """Barnet 001 s.3.6: an ASYE holds about 50% of a caseload, rising to 100% in 12 months."""
+    data = problem(
+        teams=[team(service="intervention_planning")],
+        workers=[worker("A1", role="asye", asye_start=asye_start)],
+    )
+    inst = prepare(data, load_policy("barnet"), Options(as_of=AS_OF))
+    # factor(m) = 0.5 + 0.5 * min(m, 12) / 12
     assert inst.workers[0].capacity == pytest.approx(capacity)
 
 
 def test_asye_six_months_in_has_cap_of_its_capacity():
-    """A 6-month ASYE (capacity 0.65) under 20 per FTE has count cap 13."""
+    """A 6-month ASYE (capacity 0.75) under 20 per FTE has count cap 15."""
     data = problem(
         workers=[worker("A1", role="asye", asye_start=date(2026, 5, 23))],
-        children=[child(f"C{i}", weight=1) for i in range(15)],
+        children=[child(f"C{i}", weight=1) for i in range(18)],
     )
     result = solve_and_check(data, CIN)
-    # floor(20 * 0.65) = 13.
-    assert load_of(result, "A1").capacity == pytest.approx(0.65)
-    assert load_of(result, "A1").max_children == 13
-    assert result.children_allocated == 13
+    # floor(20 * 0.75) = 15.
+    assert load_of(result, "A1").capacity == pytest.approx(0.75)
+    assert load_of(result, "A1").max_children == 15
+    assert result.children_allocated == 15
 
 
-def test_asye_never_gets_court_work():
-    """A child with the 'court' flag never goes to an ASYE, however idle."""
+def test_opt_in_asye_protection_keeps_court_work_from_an_asye():
+    """With the opt-in exclusion, a 'court' child never goes to an ASYE, however idle."""
     data = problem(
         workers=[
             worker("W1"),
@@ -228,9 +233,12 @@ def test_asye_never_gets_court_work():
             child("COURT", flags=frozenset({"court"}), weight=1),
         ],
     )
-    result = solve_and_check(data, load_policy("default"))
+    protected = CIN.model_copy(update={"asye": AsyeSchedule(excluded=("court",))})
+    result = solve_and_check(data, protected)
     # Balance alone would pick the empty ASYE; the exclusion sends it to W1.
     assert placed(result)["COURT"] == "W1"
+    # No preset sets it (no source policy does): without it balance decides.
+    assert placed(solve_and_check(data, CIN))["COURT"] == "A1"
 
 
 # --- weighted and category caps ------------------------------------------------------
@@ -365,9 +373,10 @@ def test_sibling_discount_applies_to_siblings_held_together():
 # --- manager oversight and span ---------------------------------------------------------
 
 
-def test_team_at_oversight_maximum_gets_no_new_children():
-    """A team whose manager oversees the maximum already gets nothing new, and says why."""
-    policy = CIN.model_copy(update={"span": ManagerSpan(oversight_min=None, oversight_max=3)})
+def test_hard_oversight_limit_stops_new_cases_at_the_maximum():
+    """Where a policy makes oversight a limit, a manager at the maximum gets nothing new."""
+    span = ManagerSpan(oversight_max=3, oversight_hard=True)
+    policy = CIN.model_copy(update={"span": span})
     data = problem(
         teams=[team("T1", manager_id="M1")],
         workers=[worker("M1", role="team_manager"), worker("W1"), worker("W2")],
@@ -382,9 +391,10 @@ def test_team_at_oversight_maximum_gets_no_new_children():
     assert "oversight" in row(result, "N1").reason
 
 
-def test_oversight_counts_a_sibling_group_as_one_case():
-    """At the oversight maximum, a new sibling of a family the team holds may still come in."""
-    policy = CIN.model_copy(update={"span": ManagerSpan(oversight_min=None, oversight_max=3)})
+def test_merton_3_2_oversight_counts_a_sibling_group_as_one_case():
+    """Merton 002 s.3.2: at a hard oversight maximum a new sibling of a held family may join."""
+    span = ManagerSpan(oversight_max=3, oversight_hard=True)
+    policy = CIN.model_copy(update={"span": span})
     data = problem(
         workers=[worker("W1"), worker("W2")],
         children=[
@@ -403,8 +413,8 @@ def test_oversight_counts_a_sibling_group_as_one_case():
     assert "oversight" in row(result, "N1").reason
 
 
-def test_span_finding_when_manager_supervises_outside_five_to_six_fte():
-    """A manager supervising fewer than 5 or more than 6 case-holding FTE is reported."""
+def test_merton_3_1_span_has_a_maximum_of_six_and_no_minimum():
+    """Merton 002 s.3.1: more than 6 case-holding FTE is reported; fewer than 5 is not."""
     data = problem(
         teams=[team("T1", manager_id="M1"), team("T2", manager_id="M2")],
         workers=[
@@ -412,15 +422,16 @@ def test_span_finding_when_manager_supervises_outside_five_to_six_fte():
             worker("W1"),
             worker("W2", fte=0.5),
             worker("M2", team_id="T2", role="team_manager"),
-            *[worker(f"X{i}", team_id="T2") for i in range(5)],
-            worker("X5", team_id="T2", fte=0.5),
+            *[worker(f"X{i}", team_id="T2") for i in range(6)],
+            worker("X6", team_id="T2", fte=0.5),
         ],
     )
-    result = solve_and_check(data, load_policy("default"))
-    # M1 supervises 1.5 FTE (below 5); M2 supervises 5.5 FTE (within 5-6; the
-    # manager's own FTE does not count).
+    result = solve_and_check(data, load_policy("merton"))
+    # M1 supervises 1.5 FTE: "ideally 5" is no minimum. M2 supervises 6.5 FTE (the
+    # manager's own FTE does not count), above "not more than 6".
     spans = findings_of(result, "span")
-    assert [f.entities for f in spans] == [("M1", "T1")]
+    assert [f.entities for f in spans] == [("M2", "T2")]
+    assert "more than 6, ideally 5" in spans[0].message
 
 
 # --- priorities when capacity is short ----------------------------------------------------
@@ -454,8 +465,8 @@ def test_earlier_referral_wins_among_equals():
     assert placed(result) == {"LATE": None, "EARLY": "W1"}
 
 
-def test_fewest_children_left_unallocated_comes_first():
-    """Two children that fit together beat one heavier statutory child that fits alone."""
+def test_statutory_work_first_beats_the_count_by_default():
+    """When room is short, one statutory child is placed before two non-statutory ones."""
     data = problem(
         workers=[worker("W1")],
         children=[
@@ -465,8 +476,24 @@ def test_fewest_children_left_unallocated_comes_first():
         ],
     )
     result = solve_and_check(data, capped(20, max_load_per_fte=4))
-    # Load cap 4: either CP alone (1 child) or A + B (2 children). Count comes
-    # before tier, so A and B are allocated and only CP waits.
+    # Load cap 4: either CP alone or A + B. Statutory work first.
+    assert placed(result) == {"CP": "W1", "A": None, "B": None}
+    assert "the room went to CP (child protection) at W1" in row(result, "A").reason
+
+
+def test_a_policy_may_put_the_count_of_children_first():
+    """With priorities.order = count_first, two children that fit beat one statutory child."""
+    data = problem(
+        workers=[worker("W1")],
+        children=[
+            child("CP", category="cp", weight=4),
+            child("A", weight=2),
+            child("B", weight=2),
+        ],
+    )
+    policy = capped(20, max_load_per_fte=4)
+    policy = policy.model_copy(update={"priorities": Priorities(order="count_first")})
+    result = solve_and_check(data, policy)
     assert placed(result) == {"CP": None, "A": "W1", "B": "W1"}
 
 
@@ -524,7 +551,8 @@ def test_objective_is_exact_for_a_capacity_with_four_decimals():
         workers=[worker("W1"), worker("A1", role="asye", fte=0.5, asye_start=date(2026, 4, 23))],
         children=[child("C1", weight=1.0), child("C2", weight=1.02), child("C3", weight=1.98)],
     )
-    result = solve_and_check(data, CIN)
+    policy = CIN.model_copy(update={"asye": AsyeSchedule(end_factor=0.8)})
+    result = solve_and_check(data, policy)
     # Capacity 0.5 * (0.5 + 0.3 * 7 / 12) = 0.3375. C1 on A1: 1 / 0.3375 + 3**2
     # = 11.962963; C2 on A1: 1.02**2 / 0.3375 + 2.98**2 = 11.963067. Every other
     # split is far worse, so C1 must go to the ASYE, and the bound must meet it.

@@ -311,10 +311,30 @@ def test_allocate_never_writes_over_files_put_into_its_output(data, tmp_path):
     assert (out / "input" / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
-def test_allocate_release_moves_the_workers_children(data, tmp_path):
+@pytest.fixture
+def protected(tmp_path: Path) -> Path:
+    """A policy file with the opt-in ASYE protection: no court work held alone by an ASYE."""
+    path = tmp_path / "protected.toml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            [services.cin]
+            max_children_per_fte = 20
+            [services.cla]
+            max_children_per_fte = 15
+            [asye]
+            excluded = ["court"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_allocate_release_moves_the_workers_children(data, protected, tmp_path):
     """``--release W1``: one child moves to an eligible colleague, the other is unallocated."""
     out = tmp_path / "out"
-    result = allocate(data, out, "--release", "W1")
+    result = allocate(data, out, "--release", "W1", "--policy", protected)
     assert result.exit_code == 0, result.output
     rows = {r["child_id"]: r for r in read_csv(out / "allocations.csv")}
     # C1 may go to the ASYE W2; C2 has court work, which an ASYE may not hold alone.
@@ -409,14 +429,16 @@ def test_allocate_reads_an_xlsx_workbook(data, tmp_path):
 # --- explain ------------------------------------------------------------------------
 
 
-def test_explain_names_the_chosen_worker_and_the_rules_that_ruled_others_out(data, tmp_path):
+def test_explain_names_the_chosen_worker_and_the_rules_that_ruled_others_out(
+    data, protected, tmp_path
+):
     """``explain OUT CHILD`` says who got the child and why each other worker did not."""
     out = tmp_path / "out"
-    assert allocate(data, out).exit_code == 0
+    assert allocate(data, out, "--policy", protected).exit_code == 0
     result = run("explain", out, "C2")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "C2 (007): allocated, weight 2.3"
+    assert lines[0] == "C2 (007): allocated, weight 2.56"  # 1.25 * 1.25 + 0.5 + 0.25 + 0.25
     assert "Allocated to W1" in lines[1]
     assert any(line.split()[:2] == ["W1", "chosen:"] for line in lines)
     assert any(line.split()[:4] == ["M1", "ruled", "out", "[role]:"] for line in lines)

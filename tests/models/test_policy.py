@@ -37,14 +37,14 @@ def test_every_preset_loads_and_cites_its_source(name):
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_targets_sit_under_caps(name):
-    """A service's target per FTE is never above its hard cap."""
+    """A service's target per FTE is never above its hard cap, where it has one."""
     for key, service in load_policy(name).services.items():
-        target = service.target_children_per_fte
-        assert target is None or target <= service.max_children_per_fte, key
+        target, cap = service.target_children_per_fte, service.max_children_per_fte
+        assert target is None or cap is None or target <= cap, key
 
 
 def test_barnet_numbers():
-    """Barnet (001): team averages per FTE as targets, 22 as the cap needing Head of Service."""
+    """Barnet (001): team averages as targets, no hard cap, 22 needing Head of Service."""
     barnet = load_policy("barnet")
     targets = {k: s.target_children_per_fte for k, s in barnet.services.items()}
     assert targets == {
@@ -55,35 +55,84 @@ def test_barnet_numbers():
         "adoption_fostering": 15,
         "leaving_care": 20,
     }
-    assert {s.max_children_per_fte for s in barnet.services.values()} == {22}
+    # s.3.7 is an approval threshold, not a cap: Barnet publishes no maximum.
+    assert {s.max_children_per_fte for s in barnet.services.values()} == {None}
     (threshold,) = barnet.thresholds
-    assert threshold.name == "head_of_service_approval"
+    assert (threshold.name, threshold.approval, threshold.allow_crossing) == (
+        "head_of_service_approval",
+        "head_of_service",
+        False,
+    )
     assert (threshold.above, threshold.below) == (22, None)
     assert barnet.band(22) == "within" and barnet.band(22.5) == "head_of_service_approval"
-    assert (barnet.asye.start_factor, barnet.asye.end_factor, barnet.asye.months) == (0.5, 0.8, 12)
+    # s.3.6: "approximately 50%" rising through the year to a qualified worker's caseload.
+    assert (barnet.asye.start_factor, barnet.asye.end_factor, barnet.asye.months) == (0.5, 1, 12)
+    assert barnet.asye.excluded == ()
+    assert barnet.leave.reallocate_after_working_days == 15  # s.3.12
+    assert barnet.escalation_months == 2  # s.5 item 4
     assert barnet.siblings is SiblingMode.TOGETHER_WHERE_POSSIBLE
+    # Barnet sets no span or oversight: none borrowed from Merton.
+    assert barnet.span.max_fte is None and barnet.span.oversight_max is None
 
 
 def test_merton_numbers():
-    """Merton (002): mixed leaving-care caps 10 + 10, span at most 6 FTE, oversight 50-100."""
+    """Merton (002): ranges as caps and lower ends, the leaving-care mix, span and oversight."""
     merton = load_policy("merton")
-    leaving = merton.services["leaving_care"]
-    assert leaving.category_caps_per_fte == {"cla": 10, "care_leaver": 10}
-    assert leaving.max_children_per_fte == 20
-    assert merton.services["first_response"].max_children_per_fte == 26
-    assert merton.services["cin"].max_children_per_fte == 20
-    assert merton.services["cla"].max_children_per_fte == 15
-    assert merton.services["youth_justice"].max_children_per_fte == 12
+    first = merton.services["first_response"]
+    assert (first.max_cases_per_fte, first.min_cases_per_fte, first.max_children_per_fte) == (
+        12,
+        10,
+        26,
+    )
+    mix = merton.services["leaving_care"].mix
+    assert mix is not None
+    assert mix.mixed_per_fte == {"cla": 10, "care_leaver": 10}
+    assert mix.only_max_per_fte == {"cla": 16, "care_leaver": 25}
+    assert mix.only_min_per_fte == {"cla": 13, "care_leaver": 20}
+    ranges = {
+        k: (s.min_children_per_fte, s.max_children_per_fte)
+        for k, s in merton.services.items()
+        if k not in ("first_response", "leaving_care")
+    }
+    assert ranges == {
+        "cin": (18, 20),
+        "disabled_children": (18, 20),
+        "cla": (12, 15),
+        "supervising_social_workers": (15, 20),
+        "independent_reviewing": (50, 70),
+        "youth_justice": (10, 12),
+    }
     span = merton.span
-    assert (span.ideal_fte, span.max_fte) == (5, 6)
-    assert (span.oversight_min, span.oversight_max) == (50, 100)
+    assert (span.min_fte, span.ideal_fte, span.max_fte) == (None, 5, 6)
+    assert (span.oversight_min, span.oversight_max, span.oversight_hard) == (50, 100, False)
 
 
 def test_sutton_numbers():
-    """Sutton (000): an average of 18 children per FTE is every service's target."""
+    """Sutton (000): an average of 18 children per FTE is every service's aim; no maximum."""
     sutton = load_policy("sutton")
     assert {s.target_children_per_fte for s in sutton.services.values()} == {18}
-    assert all(s.max_children_per_fte >= 18 for s in sutton.services.values())
+    assert {s.max_children_per_fte for s in sutton.services.values()} == {None}
+
+
+def test_welsh_numbers():
+    """Welsh report (003): exception bands above 28 and below 20 per FTE; levels 1-4."""
+    welsh = load_policy("welsh")
+    assert [(t.name, t.above, t.below) for t in welsh.thresholds] == [
+        ("exception_above_28", 28, None),
+        ("exception_below_20", None, 20),
+    ]
+    assert welsh.band(19) == "exception_below_20" and welsh.band(29) == "exception_above_28"
+    assert welsh.weighting.level == {1: 1, 2: 2, 3: 3, 4: 4}
+
+
+def test_presets_borrow_no_limit_their_source_does_not_set():
+    """No preset carries an ASYE exclusion; the exception bands are only in the Welsh preset."""
+    for name in PRESETS:
+        policy = load_policy(name)
+        assert policy.asye.excluded == (), name
+        bands = {t.name for t in policy.thresholds}
+        if name != "welsh":
+            assert not bands & {"exception_above_28", "exception_below_20"}, name
 
 
 def test_user_toml_with_one_service_gets_every_default(tmp_path):
@@ -206,14 +255,11 @@ def test_policy_toml_reads_back_equal(name):
     assert policy_toml(parse_policy(text, f"{name}.toml")) == text
 
 
-def test_policy_toml_keeps_a_limit_switched_off():
-    """A limit set to None where the default sets one is written 'none' and read back None."""
-    policy = Policy(
-        services={"cin": ServicePolicy(max_children_per_fte=20)},
-        span=ManagerSpan(oversight_min=None, oversight_max=None),
-    )
+def test_policy_toml_leaves_out_limits_that_are_not_set():
+    """A limit that is not set is left out of the TOML and reads back not set."""
+    policy = Policy(services={"cin": ServicePolicy(max_children_per_fte=20)})
     text = policy_toml(policy)
-    assert 'oversight_max = "none"' in text
+    assert "oversight_max" not in text
     assert parse_policy(text, "p.toml").span.oversight_max is None
 
 

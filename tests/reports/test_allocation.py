@@ -65,7 +65,9 @@ def test_exceptions_name_the_worker_with_numbers_and_the_policy_action(report):
     threshold = next(r for r in w1 if r["exception"].startswith("above 22"))
     assert threshold["children"] == 23
     assert threshold["per_fte"] == 23.0
-    assert threshold["action"] == "Head of Service agreement and an action plan"
+    assert threshold["action"] == (
+        "agreed by the head of service; an action plan to reduce this number"
+    )
 
 
 def test_team_without_manager_is_an_exception(report):
@@ -140,3 +142,29 @@ def test_a_folder_without_greedy_counts_still_reports(folder, tmp_path):
     report = build_report(old)
     spread = next(f for f in report.headline if f.id == "spread")
     assert spread.detail.startswith("by hand: not recorded")
+
+
+def test_cover_and_approvals_are_shown(folder):
+    """An allocation that needs approval is an exception; cover is noted in the list."""
+    import json as _json
+
+    from allocator import read_outputs, summary
+    from reports.allocation import allocation_report
+
+    result = read_outputs(folder)
+    changed = tuple(
+        a.model_copy(update={"needs_approval": "head_of_service_approval: head of service"})
+        if a.child_id == "N4"
+        else a.model_copy(update={"cover_for": "W3"})
+        if a.child_id == "N3"
+        else a
+        for a in result.allocations
+    )
+    result = result.model_copy(update={"allocations": changed})
+    recorded = _json.loads((folder / "summary.json").read_text("utf-8"))
+    report = allocation_report(result, summary(result), recorded, "proposal")
+    rows = table(report, "exceptions").records()
+    assert any(r["who"] == "N4" and r["exception"] == "needs approval" for r in rows)
+    notes = {r["child"]: r["note"] for r in table(report, "allocations").records()}
+    assert notes["N3"] == "cover for W3"
+    assert notes["N4"] == "needs approval: head_of_service_approval: head of service"

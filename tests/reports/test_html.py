@@ -114,7 +114,8 @@ def test_threshold_and_cap_cells_are_highlighted_with_their_meaning(page):
     )
     assert "t-approval" in cell.get_attribute("class")
     assert cell.get_attribute("title") == (
-        "above 22 children per FTE: Head of Service agreement and an action plan"
+        "above 22 children per FTE: agreed by the head of service; an action plan to reduce "
+        "this number"
     )
     after = page.query_selector(
         "#table-workers-T1 tbody tr:has(td.c-worker:text-is('W1')) td.c-after"

@@ -30,7 +30,8 @@ def months_served(start: date, end: date) -> int:
 
 
 def count_cap(worker: Worker, data: ProblemData, policy: Policy) -> int:
-    """The data contract's count cap: floor(max_children_per_fte * capacity)."""
+    """The data contract's count cap: floor(max_children_per_fte * capacity) (for a
+    caseload-mix service, its mixed total)."""
     if worker.max_children is not None:
         return worker.max_children
     service = policy.services[next(t.service for t in data.teams if t.team_id == worker.team_id)]
@@ -38,7 +39,11 @@ def count_cap(worker: Worker, data: ProblemData, policy: Policy) -> int:
     if worker.role is Role.ASYE:
         assert worker.asye_start is not None
         factor = policy.asye.factor(months_served(worker.asye_start, AS_OF))
-    return math.floor(service.max_children_per_fte * worker.fte * factor + 1e-9)
+    per_fte = service.max_children_per_fte
+    if per_fte is None and service.mix is not None:  # Merton's mixed 14+ caseload: 10 + 10
+        per_fte = sum(service.mix.mixed_per_fte.values())
+    assert per_fte is not None
+    return math.floor(per_fte * worker.fte * factor + 1e-9)
 
 
 def case_holders(data: ProblemData) -> list[Worker]:

@@ -23,6 +23,9 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
         ch = inst.children[c]
         if ch.current is not None:
             tied.add(ch.current)
+        if ch.pinned is not None:
+            tied.add(ch.pinned)
+        tied.update(w for w, (rule, _) in ch.ruled_out.items() if rule == "forbidden")
         prev = ch.child.previous_worker_id
         if prev is not None and prev in inst.worker_index:
             tied.add(inst.worker_index[prev])
@@ -31,6 +34,8 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
         if any(inst.children[c].family in moving_families for c in kept):
             tied.add(w)
 
+    complexity = inst.policy.complexity
+    experienced = set(complexity.experienced_roles) if complexity.match_experience else set()
     groups: dict[tuple, list[int]] = {}
     for w in comp.workers:
         info = inst.workers[w]
@@ -39,8 +44,15 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
         key = (
             info.team_id,
             info.capacity,
+            info.fte_available,
             info.count_cap,
             info.load_cap,
+            info.cases_cap,
+            tuple(sorted(info.mix_only.items())),
+            tuple(sorted(info.mix_mixed.items())),
+            tuple(info.approvals),
+            len(info.cases_before),
+            info.complex_before,
             tuple(sorted(info.category_caps.items())),
             info.pacing_limit,
             info.children_before,
@@ -49,6 +61,7 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
             tuple(sorted(info.worker.skills)),
             info.worker.locality,
             info.worker.role.value == "asye",
+            info.worker.role.value in experienced,
         )
         groups.setdefault(key, []).append(w)
     return [g for g in groups.values() if len(g) > 1]
@@ -97,7 +110,7 @@ def interchangeable_children(
             continue
         if grouped.intersection(ch.candidates):
             continue
-        key = (ch.weight, ch.child.category, tuple(ch.candidates), ch.child.locality)
+        key = (ch.weight, ch.child.category, tuple(ch.candidates), ch.child.locality, ch.complex)
         groups.setdefault(key, []).append(c)
     return [g for g in groups.values() if len(g) > 1]
 
