@@ -20,6 +20,7 @@ Typical use::
 from allocator.checker import check
 from allocator.explain import UnknownChildError, explain_child
 from allocator.io import (
+    REPORT_FILES,
     InputError,
     InputProblem,
     OutputError,
@@ -34,6 +35,7 @@ from allocator.io import (
 from allocator.solve import Progress, allocate
 
 __all__ = [
+    "REPORT_FILES",
     "InputError",
     "InputProblem",
     "OutputError",

@@ -272,6 +272,7 @@ def _stats(
         "greedy_unallocated": sum(
             1 for ch in inst.children if ch.movable and baseline[ch.index] is None
         ),
+        "greedy_children": _greedy_children(inst, baseline),
         "weight_unit": inst.weight_unit,
         "wall_limited": any(s.wall_limited for s in sols),
     }
@@ -314,3 +315,10 @@ def with_adjustment_cost(result: AllocationResult, without: AllocationResult) ->
     return result.model_copy(
         update={"findings": found, "stats": {**result.stats, "adjustments": cost}}
     )
+
+
+def _greedy_children(inst: Instance, baseline: list[int | None]) -> dict[str, int]:
+    """Children each case-holding worker would hold under the greedy baseline (what a
+    manager does by hand), so reports can compare it with the proposal per FTE."""
+    greedy = Holdings(inst, baseline)
+    return {w.worker_id: greedy.count[w.index] for w in inst.workers if w.capacity > 0}

@@ -137,6 +137,7 @@ def main() -> None:
       caseload validate data/ --policy barnet
       caseload allocate data/ --policy barnet --out proposal/
       caseload explain proposal/ C00042
+      caseload report proposal/ --format pdf
     """
     _stop_on_sigterm()
 
@@ -211,6 +212,12 @@ def _allocate_and_write(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Run again from an earlier output folder's own input, policy and options.",
 )
+@click.option(
+    "--report",
+    "with_report",
+    is_flag=True,
+    help="Also write OUT/report.html, the proposal as a manager reads it (caseload report).",
+)
 @solve_options
 @click.pass_context
 def allocate(
@@ -218,6 +225,7 @@ def allocate(
     data: Path | None,
     out: Path,
     reproduce: Path | None,
+    with_report: bool,
     policy_name: str,
     quiet: bool,
     **values: Any,
@@ -233,9 +241,12 @@ def allocate(
       caseload allocate data/ --policy barnet --out leave/ --release W012
       caseload allocate data/ --out even/ --rebalance --max-moves 20
       caseload allocate --reproduce proposal/ --out again/
+      caseload allocate data/ --policy barnet --out proposal/ --report
     """
     if reproduce is not None:
         _reproduce(ctx, data, reproduce, out, quiet, values)
+        if with_report:
+            _write_report(out, None, None, quiet)
         return
     if data is None:
         raise click.UsageError("give DATA (a data folder or .xlsx workbook), or --reproduce OUT")
@@ -250,6 +261,58 @@ def allocate(
     problem = _with_adjustments(_read(data, rules, quiet), **flags)
     _check_out(out)
     _allocate_and_write(problem, rules, options, out, quiet)
+    if with_report:
+        _write_report(out, None, None, quiet)
+
+
+def _write_report(folder: Path, fmt: str | None, output: Path | None, quiet: bool) -> Path:
+    """Render and write a report of ``folder``; bad input or options are exit 2."""
+    from allocator import InputError
+    from reports import ReportError, write_report
+
+    try:
+        written = write_report(folder, fmt, output)
+    except InputError as exc:
+        raise _problems(folder, exc.problems) from None
+    except ReportError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    if not quiet:
+        size = written.stat().st_size
+        click.echo(f"wrote {written} ({size / 1e6:.1f} MB)" if size >= 1e5 else f"wrote {written}")
+    return written
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "xlsx", "pdf"]),
+    default=None,
+    help="html (one page, opens offline), xlsx (a workbook) or pdf (A4, printed by the "
+    "machine's Chromium) [default: from --output's suffix, else html].",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write [default: FOLDER/report.FORMAT, which belongs to the folder].",
+)
+def report(folder: Path, fmt: str | None, output: Path | None) -> None:
+    """Write the report of FOLDER: a proposal (allocate --out) or a scenario plan's output.
+
+    The kind of folder is recognised. A proposal's report reads the folder's own
+    copy of its input, so it needs nothing else; a later allocate --out to the
+    folder replaces the report with the rest.
+
+    \b
+    Example:
+      caseload report proposal/
+      caseload report proposal/ --format xlsx
+      caseload report proposal/ --output board/week-48.pdf
+      caseload report plan-out/
+    """
+    _write_report(folder, fmt, output, quiet=False)
 
 
 def _with_adjustments(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,78 @@ def row(result: AllocationResult, child_id: str) -> ChildAllocation:
 
 def load_of(result: AllocationResult, worker_id: str) -> WorkerLoad:
     return next(w for w in result.workers if w.worker_id == worker_id)
+
+
+# --- Reports: a proposal folder with something in every part, and a browser. ---
+
+
+def report_proposal(folder: Path) -> Path:
+    """Write a small proposal folder that exercises every part of a report.
+
+    Default policy (CiN cap 20 per FTE, Head of Service approval above 22). Team T1
+    (manager M1): W1 already holds 23 children, above their cap and the approval
+    threshold; W2 is a 0.5 FTE part-timer; A1 an ASYE; C-SKILL needs a skill
+    nobody has, so it waits; F1 is a family of two. Team T2 (children in care,
+    no manager) has two workers sharing three new children.
+    """
+    from allocator import write_outputs
+    from models import load_policy
+
+    held = [child(f"H{i:02d}", worker_id="W1") for i in range(23)]
+    held += [child(f"P{i:02d}", worker_id="W2") for i in range(5)]
+    new = [
+        child("N1", family_id="F1", level=3),
+        child("N2", family_id="F1"),
+        child("N3", category="cp", flags=frozenset({"court"})),
+        child("N4"),
+        child("C-SKILL", required_skill="sign_language"),
+        child("K1", team_id="T2", category="cla"),
+        child("K2", team_id="T2", category="cla"),
+        child("K3", team_id="T2", category="cla", level=4),
+    ]
+    data = problem(
+        teams=[team("T1", "cin", manager_id="M1"), team("T2", "cla")],
+        workers=[
+            worker("M1", role="team_manager"),
+            worker("W1"),
+            worker("W2", fte=0.5),
+            worker("A1", role="asye", asye_start=date(2026, 5, 1)),
+            worker("W3"),
+            worker("L1", team_id="T2"),
+            worker("L2", team_id="T2", fte=0.6),
+        ],
+        children=[*held, *new],
+    )
+    result = allocate(data, load_policy("default"), Options(as_of=AS_OF, work_limit=5))
+    write_outputs(result, folder)
+    return folder
+
+
+CHROMIUM_MISSING = (
+    "Chromium is needed by the report tests and is not installed: run scripts/setup test "
+    "(the README's test command does)"
+)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (the machine's: Debian's ``chromium``) driven by Playwright.
+
+    Fails, never skips, when Chromium is missing: the README's test command
+    installs it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from reports import BrowserMissingError, chromium_path
+    from reports.pdf import CHROMIUM_FLAGS
+
+    try:
+        path = chromium_path()
+    except BrowserMissingError as exc:
+        raise AssertionError(f"{CHROMIUM_MISSING} ({exc})") from None
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=list(CHROMIUM_FLAGS))
+        try:
+            yield browser
+        finally:
+            browser.close()

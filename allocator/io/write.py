@@ -35,6 +35,10 @@ OUTPUT_FILES = frozenset(
 )
 """Files of an output folder (``--out``)."""
 
+REPORT_FILES = frozenset({"report.html", "report.xlsx", "report.pdf"})
+"""Reports rendered from an output folder into it (``caseload report``, ``allocate
+--report``): they belong to the folder, so a later ``--out`` replaces them with the rest."""
+
 INPUT_FOLDER = "input"
 """Sub-folder of an output folder holding the input the proposal was made from."""
 
@@ -60,8 +64,10 @@ class Layout:
     """Sub-folder name -> the files it may hold."""
 
 
-OUTPUT_LAYOUT = Layout("output", OUTPUT_FILES, {INPUT_FOLDER: DATA_FILES | {POLICY_FILE}})
-"""An output folder (``--out``): the proposal and the input it was made from."""
+OUTPUT_LAYOUT = Layout(
+    "output", OUTPUT_FILES | REPORT_FILES, {INPUT_FOLDER: DATA_FILES | {POLICY_FILE}}
+)
+"""An output folder (``--out``): the proposal, the input it was made from, and its reports."""
 DATA_LAYOUT = Layout("data", DATA_FILES)
 """A data folder written by ``write_data`` (``caseload example``)."""
 

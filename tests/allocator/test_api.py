@@ -17,6 +17,7 @@ PUBLIC = {
     "InputProblem",
     "OutputError",
     "Progress",
+    "REPORT_FILES",
     "UnknownChildError",
     "allocate",
     "check",

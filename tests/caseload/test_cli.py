@@ -125,7 +125,7 @@ def test_every_command_has_help_with_an_example(command):
 
 def test_commands_are_the_documented_ones():
     """The README and docs describe exactly these commands."""
-    assert set(main.commands) == {"validate", "allocate", "example", "demo", "explain"}
+    assert set(main.commands) == {"validate", "allocate", "example", "demo", "explain", "report"}
 
 
 # --- validate -----------------------------------------------------------------------
@@ -633,3 +633,75 @@ def test_example_out_of_range_exits_2(tmp_path, args):
     result = run("example", tmp_path / "ex", *args)
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "ex").exists()
+
+
+# --- report -------------------------------------------------------------------------
+
+
+def test_allocate_with_report_writes_the_page_into_the_folder(data, tmp_path):
+    """--report adds OUT/report.html, whose headline is summary.json's."""
+    out = tmp_path / "out"
+    result = allocate(data, out, "--report")
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out / 'report.html'}" in result.output
+    page = (out / "report.html").read_text("utf-8")
+    allocated = summary(out)["children_allocated"]
+    assert f'data-figure="allocated" data-value="{allocated}"' in page
+
+
+def test_a_new_allocate_replaces_the_folders_reports(data, tmp_path):
+    """Reports belong to the folder: allocate --out to it again replaces them, never refuses."""
+    out = tmp_path / "out"
+    assert allocate(data, out, "--report").exit_code == 0
+    assert run("report", out, "--format", "xlsx").exit_code == 0
+    result = allocate(data, out)
+    assert result.exit_code == 0, result.output
+    assert not (out / "report.html").exists() and not (out / "report.xlsx").exists()
+
+
+def test_report_writes_each_format(data, tmp_path):
+    """caseload report OUT writes report.html, --format xlsx a workbook, --output a path."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    result = run("report", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert run("report", out, "--format", "xlsx").exit_code == 0
+    assert openpyxl.load_workbook(out / "report.xlsx").sheetnames[0] == "Summary"
+    elsewhere = tmp_path / "board" / "week.pdf"
+    result = run("report", out, "--output", elsewhere)
+    assert result.exit_code == 0, result.output
+    assert elsewhere.read_bytes().startswith(b"%PDF")
+
+
+def test_report_on_a_folder_that_is_not_an_output_exits_2(data, tmp_path):
+    """A data folder: exit 2, a message naming it, nothing written into it."""
+    before = sorted(p.name for p in data.iterdir())
+    result = run("report", data)
+    assert result.exit_code == 2
+    assert "is not a caseload output folder" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in data.iterdir()) == before
+
+
+def test_report_on_a_corrupt_summary_exits_2_naming_it(data, tmp_path):
+    """A corrupt summary.json: exit 2 naming the file; no report written."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    (out / "summary.json").write_text("{not json", encoding="utf-8")
+    result = run("report", out)
+    assert result.exit_code == 2
+    assert "summary.json: cannot be read" in result.output
+    assert not (out / "report.html").exists()
+
+
+def test_report_output_with_another_suffix_exits_2(data, tmp_path):
+    """--output naming a CSV is refused (exit 2) and the file is untouched."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    target = data / "children.csv"
+    before = target.read_bytes()
+    result = run("report", out, "--output", target)
+    assert result.exit_code == 2
+    assert "does not end .html" in result.output
+    assert target.read_bytes() == before

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from allocator import InputError, OutputError, allocate, read_outputs, write_outputs
+from allocator import (
+    REPORT_FILES,
+    InputError,
+    OutputError,
+    allocate,
+    read_outputs,
+    write_outputs,
+)
 from models import Options, load_policy
 from tests.support import AS_OF, child, problem, worker
 
@@ -64,6 +71,26 @@ def test_writing_again_replaces_the_input_too(result, tmp_path):
     (out / "input" / "teams.csv").write_text("stale", encoding="utf-8")
     write_outputs(result, out)
     assert (out / "input" / "teams.csv").read_text(encoding="utf-8").startswith("team_id")
+
+
+def test_reports_in_the_folder_are_replaced_with_the_rest(result, tmp_path):
+    """Reports rendered into a proposal folder belong to it: a new write replaces them."""
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    for name in REPORT_FILES:
+        (out / name).write_text("an earlier report", encoding="utf-8")
+    write_outputs(result, out)
+    assert not any((out / name).exists() for name in REPORT_FILES)
+
+
+def test_greedy_children_are_recorded_per_case_holding_worker(result, tmp_path):
+    """summary.json records the greedy baseline's children per case-holding worker."""
+    write_outputs(result, tmp_path / "out")
+    back = read_outputs(tmp_path / "out")
+    greedy = back.stats["greedy_children"]
+    assert set(greedy) == {w.worker_id for w in result.workers if w.capacity > 0}
+    # Every child of this team is placed by hand too: the counts add up to the team's.
+    assert sum(greedy.values()) == sum(w.children_after for w in result.workers)
 
 
 def test_a_folder_with_a_foreign_sub_folder_is_refused(result, tmp_path):

@@ -1,0 +1,339 @@
+"""One function per chart: each returns a :class:`~reports.model.Chart` (a Vega-Lite spec
+built with Altair, its data inline) with alt text and a key.
+
+Charts are drawn in black, white and greys, with shapes and dash patterns
+rather than colour, so they read the same printed in black and white.
+:func:`chart_svg` renders a spec to SVG text with vl-convert (no browser, no
+network, local files blocked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from reports.formats import format_value
+from reports.model import Chart
+
+INK = "#111111"
+BAR = "#b0b0b0"
+LIGHT = "#e2e2e2"
+FONT = "Helvetica, Arial, sans-serif"
+WIDTH = 560
+
+_CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {"labelColor": INK, "titleColor": INK, "gridColor": LIGHT, "tickColor": INK},
+    "title": {"anchor": "start", "fontSize": 13, "color": INK},
+}
+
+
+def _chart(
+    layers: list[Any],
+    rows: list[dict[str, Any]],
+    ids: tuple[str, str],
+    alt_text: str,
+    key: str,
+    **properties: Any,
+) -> Chart:
+    """A layered chart over ``rows``, as a :class:`Chart` with id and title ``ids``.
+
+    The data and every property are given to one constructor (each Altair
+    ``.properties()`` call copies the whole chart, data included), and the spec is
+    not validated here: the tests validate every chart against the Vega-Lite
+    schema (``tests/reports/test_charts.py``); doing it at render time would double
+    the report's time.
+    """
+    chart = alt.LayerChart(
+        layer=layers,
+        data=alt.Data(values=rows),
+        description=alt_text,
+        config=_CONFIG,
+        **properties,
+    )
+    spec = chart.to_dict(validate=False)
+    return Chart(id=ids[0], title=ids[1], alt=alt_text, key=key, spec=spec)
+
+
+def _number(value: float) -> str:
+    return format_value(value, "number", 1)
+
+
+def team_workers_chart(
+    team_id: str,
+    workers: Sequence[dict[str, Any]],
+    thresholds: Sequence[tuple[str, float]],
+    average: float | None,
+) -> Chart:
+    """Each case-holding worker's children per FTE before and after, against their cap,
+    the team average and the policy's threshold lines.
+
+    Parameters
+    ----------
+    team_id
+        The team, for the title and alt text.
+    workers
+        One mapping per worker: ``label`` (worker id, with ``ASYE`` or the FTE of a
+        part-time worker), ``before``, ``after`` and ``cap`` in children per FTE
+        (``cap`` may be None when the worker has no cap).
+    thresholds
+        ``(name, children per FTE)`` lines to draw (the policy's bands).
+    average
+        The team's children per FTE after allocation (total children over total FTE).
+    """
+    rows = [
+        {"worker": w["label"], "before": w["before"], "after": w["after"], "cap": w["cap"]}
+        for w in workers
+    ]
+    top = max(
+        [r["after"] for r in rows]
+        + [r["before"] for r in rows]
+        + [r["cap"] or 0 for r in rows]
+        + [v for _, v in thresholds]
+        + [1.0]
+    )
+    scale = alt.Scale(domain=[0, top * 1.08], nice=False)
+    order = [r["worker"] for r in rows]
+    x_title = "children per FTE"
+    y = alt.Y("worker:N", sort=order, title=None)
+    base = alt.Chart()
+    bars = base.mark_bar(color=BAR, stroke=INK, strokeWidth=0.5, height=12).encode(
+        x=alt.X("after:Q", scale=scale, title=x_title), y=y
+    )
+    before = base.mark_point(shape="circle", filled=False, color=INK, size=50).encode(
+        x=alt.X("before:Q", scale=scale), y=y
+    )
+    caps = (
+        base.transform_filter("datum.cap != null")
+        .mark_tick(color=INK, thickness=2, size=16)
+        .encode(x=alt.X("cap:Q", scale=scale), y=y)
+    )
+    layers: list[alt.Chart] = [bars, before, caps]
+    if average is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"average": average}]))
+            .mark_rule(color=INK, strokeDash=[6, 3], strokeWidth=1.2)
+            .encode(x=alt.X("average:Q", scale=scale))
+        )
+    if thresholds:
+        lines = alt.Chart(alt.Data(values=[{"name": n, "value": v} for n, v in thresholds]))
+        layers.append(
+            lines.mark_rule(color=INK, strokeDash=[1, 2], strokeWidth=1).encode(
+                x=alt.X("value:Q", scale=scale)
+            )
+        )
+        layers.append(
+            lines.mark_text(align="left", dx=3, dy=-4, fontSize=9, color=INK, baseline="bottom")
+            .encode(x=alt.X("value:Q", scale=scale), y=alt.value(0), text="label:N")
+            .transform_calculate(label="format(datum.value, '.0f')")
+        )
+    parts = [
+        f"{r['worker']} {_number(r['after'])} (before {_number(r['before'])}"
+        + (f", cap {_number(r['cap'])}" if r["cap"] is not None else "")
+        + ")"
+        for r in rows
+    ]
+    alt_text = (
+        f"Team {team_id}, children per FTE after allocation: "
+        + "; ".join(parts)
+        + (f". Team average {_number(average)}" if average is not None else "")
+        + (". Thresholds at " + ", ".join(_number(v) for _, v in thresholds) if thresholds else "")
+        + "."
+    )
+    key = (
+        "Grey bar: children per FTE after allocation. Open circle: before. Black tick: the "
+        "worker's cap per FTE. Dashed line: team average. Dotted lines: policy thresholds."
+    )
+    return _chart(
+        layers,
+        rows,
+        (f"chart-team-{team_id}", f"Team {team_id}"),
+        alt_text,
+        key,
+        width=WIDTH - 120,
+        height=max(60, 22 * len(rows)),
+        title=f"Team {team_id}",
+    )
+
+
+def spread_chart(teams: Sequence[dict[str, Any]]) -> Chart:
+    """Per team, the spread of children per FTE (highest minus lowest worker) by hand
+    (the greedy baseline) and in the proposal.
+
+    ``teams``: one mapping per team with ``team``, ``by_hand`` and ``proposed``
+    (children per FTE; ``by_hand`` None when the folder did not record it).
+    """
+    rows = []
+    for t in teams:
+        rows.append({"team": t["team"], "how": "proposed", "spread": t["proposed"]})
+        if t["by_hand"] is not None:
+            rows.append({"team": t["team"], "how": "by hand", "spread": t["by_hand"]})
+    order = [t["team"] for t in teams]
+    base = alt.Chart()
+    y = alt.Y("team:N", sort=order, title=None)
+    links = (
+        base.mark_line(color=BAR, strokeWidth=2)
+        .encode(x=alt.X("spread:Q", title="spread of children per FTE in the team"), y=y)
+        .transform_filter("datum.spread != null")
+        .encode(detail="team:N")
+    )
+    points = base.mark_point(size=55, color=INK).encode(
+        x="spread:Q",
+        y=y,
+        shape=alt.Shape(
+            "how:N",
+            scale=alt.Scale(domain=["by hand", "proposed"], range=["circle", "square"]),
+            title=None,
+            legend=alt.Legend(orient="top"),
+        ),
+        fill=alt.Fill(
+            "how:N",
+            scale=alt.Scale(domain=["by hand", "proposed"], range=["white", INK]),
+            legend=None,
+        ),
+    )
+    wider = [t["team"] for t in teams if t["by_hand"] is not None and t["proposed"] > t["by_hand"]]
+    narrower = [
+        t["team"] for t in teams if t["by_hand"] is not None and t["proposed"] < t["by_hand"]
+    ]
+    alt_text = (
+        f"Spread of children per FTE within each of {len(teams)} teams, by hand and proposed. "
+        f"The proposal narrows it in {len(narrower)} teams and widens it in {len(wider)}"
+        + (f" ({', '.join(wider)})" if wider else "")
+        + "."
+    )
+    key = (
+        "Open circle: by hand (the greedy baseline). Black square: the proposal. "
+        "Further left is more even."
+    )
+    return _chart(
+        [links, points],
+        rows,
+        ("chart-spread", "Spread within each team"),
+        alt_text,
+        key,
+        width=WIDTH - 140,
+        height=16 * len(order),
+    )
+
+
+def distribution_chart(values: Sequence[float], thresholds: Sequence[tuple[str, float]]) -> Chart:
+    """How many case-holding workers hold each number of children per FTE after
+    allocation (bins of 2), with the policy's threshold lines."""
+    rows = [{"per_fte": v} for v in values]
+    top = max([*values, *(v for _, v in thresholds), 1.0])
+    scale = alt.Scale(domain=[0, top + 2], nice=False)
+    bars = (
+        alt.Chart()
+        .mark_bar(color=BAR, stroke=INK, strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "per_fte:Q",
+                bin=alt.Bin(step=2),
+                scale=scale,
+                title="children per FTE after allocation",
+                axis=alt.Axis(format="d"),
+            ),
+            y=alt.Y("count():Q", title="workers"),
+        )
+    )
+    layers: list[alt.Chart] = [bars]
+    if thresholds:
+        lines = alt.Chart(
+            alt.Data(
+                values=[
+                    {"name": n, "value": v, "row": 2 + 13 * i}
+                    for i, (n, v) in enumerate(sorted(thresholds, key=lambda t: t[1]))
+                ]
+            )
+        )
+        layers.append(
+            lines.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.2).encode(
+                x=alt.X("value:Q", scale=scale)
+            )
+        )
+        layers.append(
+            lines.mark_text(align="left", dx=3, baseline="top", fontSize=10, color=INK).encode(
+                x=alt.X("value:Q", scale=scale),
+                y=alt.Y("row:Q", scale=None, axis=None),
+                text="name:N",
+            )
+        )
+    counts = [
+        f"{sum(1 for v in values if v > limit)} above {_number(limit)} ({name})"
+        for name, limit in thresholds
+    ]
+    alt_text = (
+        f"Children per FTE of {len(values)} case-holding workers after allocation"
+        + (f", highest {_number(max(values))}, lowest {_number(min(values))}" if values else "")
+        + (": " + "; ".join(counts) if counts else "")
+        + "."
+    )
+    key = "Bars: workers per band of 2 children per FTE. Dashed lines: policy thresholds."
+    return _chart(
+        layers,
+        rows,
+        ("chart-distribution", "Children per FTE"),
+        alt_text,
+        key,
+        width=WIDTH - 80,
+        height=180,
+    )
+
+
+def variant_chart(measure: str, label: str, values: Sequence[tuple[str, float | None]]) -> Chart:
+    """One measure of a plan, a bar per variant, the base (first) in black.
+
+    ``values``: ``(variant, value)`` with the base first; a missing value is left out.
+    """
+    rows = [
+        {"variant": v, "value": x, "is_base": i == 0}
+        for i, (v, x) in enumerate(values)
+        if x is not None
+    ]
+    order = [v for v, _ in values]
+    base = alt.Chart()
+    bars = base.mark_bar(stroke=INK, strokeWidth=0.5, height=14).encode(
+        x=alt.X("value:Q", title=label),
+        y=alt.Y("variant:N", sort=order, title=None),
+        fill=alt.Fill(
+            "is_base:N", scale=alt.Scale(domain=[True, False], range=[INK, BAR]), legend=None
+        ),
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(
+        x="value:Q",
+        y=alt.Y("variant:N", sort=order),
+        text=alt.Text("value:Q", format=",.4~g"),
+    )
+    alt_text = (
+        f"{label} per variant: "
+        + "; ".join(f"{v} {format_value(x, 'number', 2)}" for v, x in values if x is not None)
+        + "."
+    )
+    key = "Black bar: the base. Grey bars: the variants."
+    return _chart(
+        [bars, text],
+        rows,
+        (f"chart-{measure}", label[:1].upper() + label[1:]),
+        alt_text,
+        key,
+        width=WIDTH - 200,
+        height=22 * max(1, len(order)),
+    )
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as SVG text, rendered by vl-convert (no browser, no network).
+
+    Examples
+    --------
+    >>> svg = chart_svg(variant_chart("m", "children waiting", [("base", 3), ("more", 1)]))
+    >>> svg.startswith("<svg") and "children waiting" in svg
+    True
+    """
+    import vl_convert
+
+    return str(vl_convert.vegalite_to_svg(chart.spec, allowed_base_urls=[]))

@@ -1,0 +1,58 @@
+"""Tests for reports.charts: valid Vega-Lite, data inline, drawn in greys only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import altair as alt
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+
+from reports import build_report
+from reports.charts import chart_svg, variant_chart
+from tests.reports.test_plan import write_plan
+from tests.support import report_proposal
+
+
+@pytest.fixture(scope="module")
+def chart_list(tmp_path_factory: pytest.TempPathFactory):
+    """Every chart of an allocation report and of a plan report."""
+    proposal = report_proposal(tmp_path_factory.mktemp("proposal") / "out")
+    plan = tmp_path_factory.mktemp("plan")
+    return build_report(proposal).charts() + build_report(write_plan(Path(plan))).charts()
+
+
+def test_every_chart_is_valid_vega_lite(chart_list):
+    """Each spec passes the Vega-Lite schema Altair ships (specs skip it at render time)."""
+    schema = alt.vegalite.v6.schema.core.load_schema()
+    for chart in chart_list:
+        validate_jsonschema(chart.spec, schema)
+
+
+def test_a_broken_spec_fails_the_schema(chart_list):
+    """The schema check is not vacuous: an unknown mark type is refused."""
+    schema = alt.vegalite.v6.schema.core.load_schema()
+    spec = json.loads(json.dumps(chart_list[0].spec))
+    spec["layer"][0]["mark"] = {"type": "no-such-mark"}
+    with pytest.raises(Exception, match="no-such-mark"):
+        validate_jsonschema(spec, schema)
+
+
+def test_data_is_inline_and_charts_use_greys_only(chart_list):
+    """No URL anywhere in a spec, and every colour is a grey (reads the same in black and white)."""
+    for chart in chart_list:
+        text = json.dumps(chart.spec)
+        assert '"url"' not in text, chart.id
+        for colour in re.findall(r'"#([0-9a-fA-F]{6})"', text):
+            r, g, b = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+            assert r == g == b, (chart.id, colour)
+
+
+def test_the_svg_is_drawn_without_a_network(tmp_path):
+    """A chart whose data names a URL draws nothing from it: vl-convert refuses every URL."""
+    chart = variant_chart("m", "children waiting", [("base", 3.0)])
+    spec = dict(chart.spec, data={"url": "https://example.org/data.json"})
+    with pytest.raises(Exception, match="External data url not allowed"):
+        chart_svg(chart.model_copy(update={"spec": spec}))
