@@ -37,8 +37,9 @@ from allocator.cpsat.proof import (
     ProofBudget,
     StageProof,
     applies,
+    balance_optima,
     prove_stage,
-    waiting_children,
+    settled,
 )
 from allocator.cpsat.settings import SolverSettings
 from allocator.cpsat.variables import Component
@@ -67,6 +68,11 @@ STAGES = (
     Stage("complexity", lambda i, c, b: obj.complexity(b.v, b.scale), 0.3, True),
     Stage("preferences", lambda i, c, b: obj.preferences(i, c, b.v), 0.3, True),
 )
+
+
+STAGES_BY_NAME = {s.name: s for s in STAGES}
+LISTING_STEPS = 60_000
+"""Steps spent listing the optimal load vectors after CP-SAT proved the balance."""
 
 
 @dataclass
@@ -177,13 +183,13 @@ class _ComponentSolve:
         if stage.name == "balance" and placed:
             self._everyone_placed(expr)
         proving = self.settings.proof and stage.name in PROVED_STAGES
-        note = ""
+        note, spent = "", 0.0
         if proving:
             attempt = self._prove(stage, FIRST_TRY, upper=incumbent, lower=None)
             if attempt.proof is not None and attempt.proof.proven:
                 self._accept_proof(stage, expr, attempt, "proof", 0.0)
                 return True
-            note = attempt.why
+            note, spent = attempt.why, attempt.seconds
             if attempt.proof is not None and attempt.proof.floor > 0:
                 model.add(expr >= math.ceil(attempt.proof.floor))
         model.minimize(expr)
@@ -192,16 +198,41 @@ class _ComponentSolve:
         result = self._search(stage, expr, incumbent)
         if result is None:
             return False
-        result.note = note
+        result.note, result.seconds = note, result.seconds + spent
         if proving and result.status != "optimal":
             value = result.value if result.value is not None else incumbent
-            attempt = self._prove(stage, SECOND_TRY, upper=value, lower=result.bound)
+            budget = ProofBudget(
+                SECOND_TRY.steps, min(SECOND_TRY.effort, self.budget * stage.share)
+            )
+            attempt = self._prove(stage, budget, upper=value, lower=result.bound)
             if attempt.proof is not None and attempt.proof.proven:
                 self._accept_proof(stage, expr, attempt, "cp-sat+proof", result.seconds)
                 return True
             result.note = attempt.why or note
+            result.seconds += attempt.seconds
         self._settle(stage, expr, result)
+        if proving and stage.name == "balance" and result.status == "optimal":
+            self._list_optimal_loads(result.value)
         return True
+
+    def _list_optimal_loads(self, value: int | None) -> None:
+        """After CP-SAT proved the balance: the load vectors an optimum may have, for the
+        complexity stage's proof and a table that narrows the stages after it."""
+        inst, comp, built = self.inst, self.comp, self.built
+        if value is None or not built.v.complex_count:
+            return
+        found = balance_optima(
+            inst,
+            comp,
+            built,
+            settled(inst, comp, self.current, dict(self.held)),
+            value,
+            LISTING_STEPS,
+            self.deadline,
+        )
+        if found:
+            self.optimal_loads = found
+            self._allow_only(STAGES_BY_NAME["balance"], found)
 
     def _prove(
         self, stage: Stage, budget: ProofBudget, upper: int, lower: float | None
@@ -211,9 +242,13 @@ class _ComponentSolve:
         why = applies(inst, comp, built, stage.name)
         if why:
             return StageProof(None, why)
+        loads = self.optimal_loads if stage.name == "complexity" else None
+        if stage.name == "complexity" and loads is None:
+            # With the loads free, each check is the balance problem again: leave it to
+            # CP-SAT.
+            return StageProof(None, "the optimal loads are not known")
         if self.checker is None:
             self.checker = Checker(inst, comp, self.settings, self.held, self.deadline)
-        loads = self.optimal_loads if stage.name == "complexity" else None
         attempt = prove_stage(
             inst,
             comp,
@@ -224,9 +259,11 @@ class _ComponentSolve:
             upper=upper,
             lower=lower,
             loads=loads,
-            waiting=waiting_children(inst, comp, self.current, dict(self.held).get("unallocated")),
+            earlier=settled(inst, comp, self.current, dict(self.held)),
             hint=self.current,
+            deadline=self.deadline,
         )
+        self.result.wall_limited |= attempt.out_of_time
         self.budget = max(0.05, self.budget - (attempt.proof.effort if attempt.proof else 0.0))
         self.result.wall_limited |= self.checker.wall_limited
         return attempt

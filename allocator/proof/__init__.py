@@ -7,13 +7,22 @@ model with the measures fixed.
 """
 
 from allocator.proof.floor import Fill, integer_fill, water_fill, windows
-from allocator.proof.prove import Confirm, Proof, Verdict, prove
-from allocator.proof.search import GiveUp, Piece, Problem, Search, Slot, coarse_moduli
+from allocator.proof.prove import Confirm, Proof, Verdict, optima, prove
+from allocator.proof.search import (
+    GiveUp,
+    OutOfTime,
+    Piece,
+    Problem,
+    Search,
+    Slot,
+    coarse_moduli,
+)
 
 __all__ = [
     "Confirm",
     "Fill",
     "GiveUp",
+    "OutOfTime",
     "Piece",
     "Problem",
     "Proof",
@@ -22,6 +31,7 @@ __all__ = [
     "Verdict",
     "coarse_moduli",
     "integer_fill",
+    "optima",
     "prove",
     "water_fill",
     "windows",

@@ -28,6 +28,8 @@ search stops with :class:`GiveUp` once it has spent its ``budget`` of steps
 from __future__ import annotations
 
 import math
+import operator
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
@@ -37,6 +39,17 @@ INFINITE = float("inf")
 
 class GiveUp(Exception):
     """The search spent its budget of steps without finishing."""
+
+
+class OutOfTime(Exception):
+    """The wall-clock deadline passed (a safety net: the step budget is the limit that
+    keeps outcomes the same from run to run)."""
+
+
+PACKER_KINDS = 200
+"""Most kinds of piece the exact packer tracks (each is a level of its recursion)."""
+CLOCK_EVERY = 4096
+"""Steps between looks at the clock."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +75,8 @@ class Piece:
     """One child to place: slot position -> the contributions it may make there."""
 
     options: tuple[tuple[int, tuple[int, ...]], ...]
-    counted: bool = True
-    """Whether it uses a place of the slot's room."""
+    places: int = 1
+    """Places of the slot's room it uses (children it stands for; 0: none)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,42 @@ class Problem:
         """Positions of the slots in the objective (``coef > 0``); the others are sinks
         (children waiting, or with workers outside the objective), reported as 0."""
         return [i for i, s in enumerate(self.slots) if s.coef > 0]
+
+    def rooms_bind(self) -> bool:
+        """Whether the slots' rooms leave less slack than one slot's room: then how many
+        pieces each slot takes is worth tracking."""
+        places = sum(p.places for p in self.pieces)
+        open_to = [0] * len(self.slots)
+        for piece in self.pieces:
+            for i, _ in piece.options:
+                open_to[i] += piece.places
+        rooms = [
+            min(s.room, n) if s.room is not None else n
+            for s, n in zip(self.slots, open_to, strict=True)
+        ]
+        return bool(rooms) and sum(rooms) - places < max(rooms)
+
+    def floors(self) -> list[int]:
+        """A floor on each slot's measure: when the other slots' room cannot hold every
+        counted piece, this one takes at least the rest, and at least its lightest."""
+        counted = sum(p.places for p in self.pieces)
+        rooms = [s.room for s in self.slots]
+        if any(r is None for r in rooms):
+            return [s.lo for s in self.slots]
+        total_room = sum(r or 0 for r in rooms)
+        out = []
+        for i, slot in enumerate(self.slots):
+            fewest = max(0, counted - (total_room - (slot.room or 0)))
+            light = sorted(
+                min(vs) // p.places  # per place: a floor whichever pieces fill them
+                for p in self.pieces
+                if p.places
+                for j, vs in p.options
+                if j == i
+                for _ in range(p.places)
+            )
+            out.append(slot.lo + sum(light[:fewest]))
+        return out
 
     def least_total(self) -> int:
         """A floor on ``sum q`` over the measured slots: each piece at its smallest
@@ -109,6 +158,8 @@ class _Move:
     q: int
     coarse: int
     """Coarse part, in multiples of the modulus."""
+    count: int
+    """Coarse pieces making it."""
     cost: int
 
 
@@ -145,6 +196,14 @@ class Search:
         ``(low, high)`` range of each slot's measure to consider.
     budget
         Steps (states plus moves) the search may take before :class:`GiveUp`.
+    counting
+        Track how many coarse pieces each slot takes (their total is fixed), which
+        matters where rooms bind; by default, when :meth:`Problem.rooms_bind`.
+    deadline
+        ``time.monotonic()`` instant past which the search raises :class:`OutOfTime`.
+    lazy
+        Leave the moves to :meth:`prepare` (so a :class:`GiveUp` there leaves the
+        steps spent readable).
     """
 
     def __init__(
@@ -153,8 +212,13 @@ class Search:
         modulus: int | None,
         windows: list[tuple[int, int]],
         budget: int,
+        counting: bool | None = None,
+        deadline: float | None = None,
+        lazy: bool = False,
     ) -> None:
         self.problem = problem
+        self.deadline = deadline
+        self.counting = problem.rooms_bind() if counting is None else counting
         self.windows = windows
         self.budget = budget
         self.steps = 0
@@ -165,10 +229,10 @@ class Search:
         counts: list[int] = []
         for p, piece in enumerate(problem.pieces):
             values = {v for _, vs in piece.options for v in vs}
-            if m and piece.counted and len(values) == 1 and next(iter(values)) % m == 0:
+            if m and piece.places == 1 and len(values) == 1 and next(iter(values)) % m == 0:
                 coarse.append((p, next(iter(values)) // m))
                 continue
-            key = (piece.options, piece.counted)
+            key = (piece.options, piece.places)
             if key not in kinds:
                 kinds[key] = len(counts)
                 counts.append(0)
@@ -180,23 +244,46 @@ class Search:
         self.kinds = [key for key, _ in sorted(kinds.items(), key=lambda kv: kv[1])]
         self.fields = _Fields(counts)
         self.coarse_total = sum(size for _, size in coarse)
+        self.coarse_count = len(coarse) if self.counting else 0
         self._coarse_by_slot: list[list[int]] = [[] for _ in problem.slots]
         for p, size in coarse:
             for s, _ in problem.pieces[p].options:
                 self._coarse_by_slot[s].append(size)
+        if modulus is None and len(counts) > PACKER_KINDS:
+            raise GiveUp  # the exact packer would go too deep: leave it to the model
+        self._counts = counts
+        self._modulus = modulus
+        self.moves: list[list[_Move]] = []
+        if not lazy:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Work out every slot's moves and the bounds the programme prunes with."""
+        problem, modulus, counts = self.problem, self._modulus, self._counts
         self.moves = [self._slot_moves(i, counts) for i in range(len(problem.slots))]
         n = len(problem.slots)
-        self._low = [0] * (n + 1)
-        self._high = [0] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            parts = [mv.coarse for mv in self.moves[i]]
-            self._low[i] = self._low[i + 1] + (min(parts) if parts else 0)
-            self._high[i] = self._high[i + 1] + (max(parts) if parts else 0)
-        self._memo: list[dict[tuple[int, int, int], float]] = [{} for _ in range(n + 1)]
-        self._same_group = [
+        same_group = [
             i > 0 and s.group is not None and problem.slots[i - 1].group == s.group
             for i, s in enumerate(problem.slots)
         ]
+        if modulus is None:
+            # The packer's measures are fixed, so the order is free: fewest choices first
+            # fails soonest. (Its vectors are never read back.)
+            self.moves.sort(key=len)
+            same_group = [False] * n
+        self._low = [0] * (n + 1)
+        self._high = [0] * (n + 1)
+        self._fewest = [0] * (n + 1)
+        self._most = [0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            parts = [mv.coarse for mv in self.moves[i]] or [0]
+            counted = [mv.count for mv in self.moves[i]] or [0]
+            self._low[i] = self._low[i + 1] + min(parts)
+            self._high[i] = self._high[i + 1] + max(parts)
+            self._fewest[i] = self._fewest[i + 1] + min(counted)
+            self._most[i] = self._most[i + 1] + max(counted)
+        self._memo: list[dict[tuple[int, int, int, int], float]] = [{} for _ in range(n + 1)]
+        self._same_group = same_group
 
     # -- moves ------------------------------------------------------------------------------
 
@@ -204,6 +291,12 @@ class Search:
         self.steps += steps
         if self.steps > self.budget:
             raise GiveUp
+        if (
+            self.deadline is not None
+            and self.steps % CLOCK_EVERY < steps
+            and time.monotonic() > self.deadline
+        ):
+            raise OutOfTime
 
     def _slot_moves(self, i: int, counts: list[int]) -> list[_Move]:
         """Every ``(fine pieces taken, q, coarse part)`` slot ``i`` can end with, inside its
@@ -222,80 +315,111 @@ class Search:
             for k in range(len(self.kinds))
             if i in dict(self.kinds[k][0])
         ]
-        moves: dict[tuple[int, int, int], _Move] = {}
-        for taken, sums, used in self._takes(kinds, counts, room, high - slot.lo):
-            open_bits = reach[min(room - used, len(reach) - 1)]
-            if not open_bits:
-                continue
+        moves: dict[tuple[int, int, int, int], _Move] = {}
+        need = low - slot.lo - sum(slot.extras)
+        coarse = [size * m for size in self._coarse_by_slot[i]]
+        for taken, sums, used in self._takes(kinds, counts, room, high - slot.lo, need, coarse):
             code = self.fields.pack(taken)
-            for f in sums:
-                for e in extras:
-                    base = slot.lo + f + e
-                    if base > high:
-                        continue
-                    first = max(0, -(-(low - base) // m))
-                    last = (high - base) // m
-                    if first > last:
-                        continue
-                    window_bits = open_bits >> first
-                    r = first
-                    while window_bits and r <= last:
-                        if window_bits & 1:
+            top = min(room - used, len(reach) - 1)
+            for n in range(top + 1) if self.counting else [top]:
+                exact = reach[n] if self.counting else reduce(operator.or_, reach[: top + 1])
+                for f in sums:
+                    for e in extras:
+                        base = slot.lo + f + e
+                        if base > high:
+                            continue
+                        first = max(0, -(-(low - base) // m))
+                        last = (high - base) // m
+                        if first > last:
+                            continue
+                        bits = (exact >> first) & ((1 << (last - first + 1)) - 1)
+                        while bits:
+                            lowest = bits & -bits
+                            r = first + lowest.bit_length() - 1
+                            bits ^= lowest
                             q = 0 if sink else base + r * m
-                            key = (code, q, r)
+                            key = (code, q, r, n)
                             if key not in moves:
                                 self._spend()
-                                moves[key] = _Move(code, q, r, slot.coef * q * q)
-                        window_bits >>= 1
-                        r += 1
-        return sorted(moves.values(), key=lambda mv: (mv.cost, mv.q, mv.coarse, mv.take))
+                                counted = n if self.counting else 0
+                                moves[key] = _Move(code, q, r, counted, slot.coef * q * q)
+        return sorted(moves.values(), key=lambda mv: (mv.cost, mv.q, mv.coarse, mv.count, mv.take))
 
     def _takes(
         self,
-        kinds: list[tuple[int, tuple[int, ...], bool]],
+        kinds: list[tuple[int, tuple[int, ...], int]],
         counts: list[int],
         room: int,
         spare: int,
+        need: int,
+        coarse: list[int],
     ) -> Iterator[tuple[dict[int, int], set[int], int]]:
         """Each multiset of fine pieces a slot could take (``kind -> how many``), the sums
-        their contributions can make, and the room they use; pruned by ``spare``, the
-        most the slot's measure may gain."""
+        their contributions can make, and the room they use. Pruned above by ``spare``
+        (the most the measure may gain) and below by ``need`` (the least it must gain),
+        counting on ``coarse`` (the coarse sizes open to the slot, model units) for the
+        rest."""
+        uncounted = any(not places for _, _, places in kinds)
+        # most[j][r]: the most r more pieces can add from kinds j.. and the coarse ones
+        most: list[list[int]] = []
+        for j in range(len(kinds) + 1):
+            values = sorted(
+                [max(kinds[t][1]) for t in range(j, len(kinds)) for _ in range(counts[kinds[t][0]])]
+                + coarse,
+                reverse=True,
+            )
+            sums = [0]
+            for value in values[:room]:
+                sums.append(sums[-1] + value)
+            most.append(sums)
+
+        def reach(start: int, sums: set[int], used: int) -> bool:
+            """Whether kinds ``start..`` and the coarse pieces can still lift the sum to
+            ``need``."""
+            if uncounted:
+                return True
+            top = most[start]
+            return max(sums) + top[min(room - used, len(top) - 1)] >= need
 
         def walk(
-            j: int, taken: dict[int, int], sums: set[int], used: int
+            start: int, taken: dict[int, int], sums: set[int], used: int
         ) -> Iterator[tuple[dict[int, int], set[int], int]]:
+            # Each multiset once: choose how many of a kind after the last kind chosen.
             self._spend()
-            if j == len(kinds):
-                yield dict(taken), sums, used
-                return
-            k, values, counted = kinds[j]
-            smallest = min(values)
-            for n in range(counts[k] + 1):
-                if counted and used + n > room:
+            yield dict(taken), sums, used
+            for j in range(start, len(kinds)):
+                if not reach(j, sums, used):
                     break
-                if n and min(sums) + n * smallest > spare:
-                    break
-                made = _multiples(values, n)
-                new = {a + b for a in sums for b in made if a + b <= spare}
-                if not new:
-                    break
-                if n:
+                k, values, places = kinds[j]
+                new = sums
+                for n in range(1, counts[k] + 1):
+                    if used + n * places > room:
+                        break
+                    new = {a + b for a in new for b in values if a + b <= spare}
+                    if not new:
+                        break
                     taken[k] = n
-                yield from walk(j + 1, taken, new, used + (n if counted else 0))
+                    yield from walk(j + 1, taken, new, used + n * places)
                 taken.pop(k, None)
 
-        yield from walk(0, {}, {0}, 0)
+        if reach(0, {0}, 0):
+            yield from walk(0, {}, {0}, 0)
 
     # -- the dynamic programme ---------------------------------------------------------------
 
-    def _rest(self, i: int, coarse: int, left: int, prev: int) -> float:
-        """Least cost of slots ``i..`` given the coarse total so far and fine pieces left."""
+    def _rest(self, i: int, coarse: int, count: int, left: int, prev: int) -> float:
+        """Least cost of slots ``i..`` given the coarse total and count so far and the fine
+        pieces left."""
         if i == len(self.moves):
-            return 0 if coarse == self.coarse_total and left == self.fields.guard else INFINITE
+            done = coarse == self.coarse_total and count == self.coarse_count
+            return 0 if done and left == self.fields.guard else INFINITE
         need = self.coarse_total - coarse
         if need < self._low[i] or need > self._high[i]:
             return INFINITE
-        key = (coarse, left, prev if self._same_group[i] else 0)
+        pieces = self.coarse_count - count
+        if pieces < self._fewest[i] or pieces > self._most[i]:
+            return INFINITE
+        key = (coarse, count, left, prev if self._same_group[i] else 0)
         memo = self._memo[i]
         if key in memo:
             return memo[key]
@@ -312,14 +436,14 @@ class Search:
             if after & guard != guard:
                 continue
             self._spend()
-            total = mv.cost + self._rest(i + 1, coarse + mv.coarse, after, mv.q)
+            total = mv.cost + self._rest(i + 1, coarse + mv.coarse, count + mv.count, after, mv.q)
             best = min(best, total)
         memo[key] = best
         return best
 
     def cheapest(self) -> float:
         """Least ``F(q)`` over vectors the relaxation accepts (``inf``: none)."""
-        return self._rest(0, 0, self.fields.full, 0)
+        return self._rest(0, 0, 0, self.fields.full, 0)
 
     def below(self, theta: float) -> list[tuple[int, tuple[int, ...]]]:
         """Every vector the relaxation accepts with ``F(q) <= theta``, cheapest first, as
@@ -328,7 +452,7 @@ class Search:
         path: list[int] = []
         guard = self.fields.guard
 
-        def walk(i: int, coarse: int, left: int, prev: int, spent: int) -> None:
+        def walk(i: int, coarse: int, count: int, left: int, prev: int, spent: int) -> None:
             if i == len(self.moves):
                 q = tuple(path)
                 found.setdefault(q, spent)
@@ -342,16 +466,16 @@ class Search:
                 after = left - mv.take
                 if after & guard != guard:
                     continue
-                rest = self._rest(i + 1, coarse + mv.coarse, after, mv.q)
+                rest = self._rest(i + 1, coarse + mv.coarse, count + mv.count, after, mv.q)
                 if spent + mv.cost + rest > theta:
                     continue
                 self._spend()
                 path.append(mv.q)
-                walk(i + 1, coarse + mv.coarse, after, mv.q, spent + mv.cost)
+                walk(i + 1, coarse + mv.coarse, count + mv.count, after, mv.q, spent + mv.cost)
                 path.pop()
 
         if self.cheapest() <= theta:
-            walk(0, 0, self.fields.full, 0, 0)
+            walk(0, 0, 0, self.fields.full, 0, 0)
         return sorted(((f, q) for q, f in found.items()), key=lambda fq: fq)
 
     def packs(self) -> bool:
@@ -376,19 +500,14 @@ def _subset_sums(values: tuple[int, ...]) -> list[int]:
 
 
 def _reach(sizes: list[int], room: int) -> list[int]:
-    """``reach[k]``: bitset of sums of at most ``k`` of ``sizes`` (bit ``r`` set when ``r``
+    """``reach[k]``: bitset of sums of exactly ``k`` of ``sizes`` (bit ``r`` set when ``r``
     can be made), for ``k = 0 .. min(room, len(sizes))``."""
     top = min(room, len(sizes))
     exact = [1] + [0] * top
     for size in sizes:
         for k in range(top, 0, -1):
             exact[k] |= exact[k - 1] << size
-    out = []
-    acc = 0
-    for bits in exact:
-        acc |= bits
-        out.append(acc)
-    return out
+    return exact
 
 
 def coarse_moduli(problem: Problem) -> list[int]:
@@ -397,7 +516,7 @@ def coarse_moduli(problem: Problem) -> list[int]:
     tally: dict[int, int] = {}
     for piece in problem.pieces:
         values = {v for _, vs in piece.options for v in vs}
-        if len(values) == 1 and piece.counted:
+        if len(values) == 1 and piece.places == 1:
             v = next(iter(values))
             tally[v] = tally.get(v, 0) + 1
     common = [v for v, _ in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])) if v]
