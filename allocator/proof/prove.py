@@ -132,10 +132,16 @@ def prove(
     try:
         while True:
             search = _search(problem, moduli, fill, theta, limits, proof)
-            for value, q in search.below(theta):
+            listed = search.below(theta)
+            if not listed and search.whole_box and search.cheapest() == float("inf"):
+                proof.why = "no allocation keeps every limit"
+                return proof
+            fresh = 0
+            for value, q in listed:
                 if q in tested:
                     continue
                 tested.add(q)
+                fresh += 1
                 if proof.proven:
                     if value > (proof.value or 0):
                         break
@@ -150,6 +156,9 @@ def prove(
             if proof.proven:
                 proof.floor = float(proof.value or 0)
                 proof.ties_complete = len(proof.ties) <= TIES
+                return proof
+            if search.whole_box and not fresh and theta >= _box_cost(problem):
+                proof.why = "no allocation keeps every rule"
                 return proof
             proof.floor = max(proof.floor, math.floor(theta) + 1.0)  # integer values
             if upper is not None and theta >= upper:
@@ -197,6 +206,11 @@ def optima(
 
 class _OutOfEffort(Exception):
     pass
+
+
+def _box_cost(problem: Problem) -> int:
+    """The dearest vector in the box: past it, every vector has been listed."""
+    return sum(s.coef * s.hi * s.hi for s in problem.slots)
 
 
 def _start(problem: Problem, proof: Proof) -> tuple[Fill, list[int]] | None:
@@ -254,7 +268,9 @@ def _search(
     lo = [problem.floors()[i] for i in measured]
     hi = [problem.slots[i].hi for i in measured]
     coef = [problem.slots[i].coef for i in measured]
-    wins = _all_windows(problem, windows(fill, theta, lo, hi, coef))
+    measured_windows = windows(fill, theta, lo, hi, coef)
+    wins = _all_windows(problem, measured_windows)
+    whole = measured_windows == list(zip(lo, hi, strict=True))
     for m in moduli:
         budget = limits.steps - proof.steps
         search = Search(problem, m, wins, budget, deadline=limits.deadline, lazy=True)
@@ -264,6 +280,7 @@ def _search(
             proof.steps += search.steps
             continue
         proof.modulus = m
+        search.whole_box = whole
         return search
     raise GiveUp
 

@@ -133,8 +133,8 @@ class Problem:
 
     def least_total(self) -> int:
         """A floor on ``sum q`` over the measured slots: each piece at its smallest
-        contribution to a measured slot (0 if it may go to a sink without a room limit),
-        less the largest such contributions sinks with room could take instead."""
+        contribution to a measured slot (0 if it may go to a sink whose room it does not
+        use up), less the largest such contributions sinks with room could take instead."""
         sink_room = sum(s.room or 0 for s in self.slots if s.coef == 0)
         total = sum(s.lo for s in self.slots if s.coef > 0)
         movable: list[int] = []
@@ -142,7 +142,7 @@ class Problem:
             measured = [v for i, vs in piece.options if self.slots[i].coef > 0 for v in vs]
             smallest = min(measured, default=0)
             sinks = [self.slots[i] for i, _ in piece.options if self.slots[i].coef == 0]
-            if any(sink.room is None for sink in sinks):
+            if any(sink.room is None for sink in sinks) or (sinks and not piece.places):
                 smallest = 0
             elif sinks:
                 movable.append(smallest)
@@ -218,6 +218,8 @@ class Search:
     ) -> None:
         self.problem = problem
         self.deadline = deadline
+        self.whole_box = False
+        """The windows are the whole box (set by the caller that made them)."""
         self.counting = problem.rooms_bind() if counting is None else counting
         self.windows = windows
         self.budget = budget
@@ -266,10 +268,12 @@ class Search:
             i > 0 and s.group is not None and problem.slots[i - 1].group == s.group
             for i, s in enumerate(problem.slots)
         ]
+        self.order = list(range(n))
         if modulus is None:
             # The packer's measures are fixed, so the order is free: fewest choices first
-            # fails soonest. (Its vectors are never read back.)
-            self.moves.sort(key=len)
+            # fails soonest.
+            self.order.sort(key=lambda i: len(self.moves[i]))
+            self.moves = [self.moves[i] for i in self.order]
             same_group = [False] * n
         self._low = [0] * (n + 1)
         self._high = [0] * (n + 1)
@@ -307,7 +311,7 @@ class Search:
             return []
         sink = slot.coef == 0
         m = self.modulus
-        room = slot.room if slot.room is not None else len(self.problem.pieces)
+        room = slot.room if slot.room is not None else sum(p.places for p in self.problem.pieces)
         reach = _reach(self._coarse_by_slot[i], room)
         extras = _subset_sums(slot.extras)
         kinds = [
@@ -454,8 +458,10 @@ class Search:
 
         def walk(i: int, coarse: int, count: int, left: int, prev: int, spent: int) -> None:
             if i == len(self.moves):
-                q = tuple(path)
-                found.setdefault(q, spent)
+                q = [0] * len(path)
+                for position, x in zip(self.order, path, strict=True):
+                    q[position] = x
+                found.setdefault(tuple(q), spent)
                 return
             same = self._same_group[i]
             for mv in self.moves[i]:
