@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from allocator.cpsat import Component, ComponentSolution, SolverSettings
+from allocator.cpsat import PROVED_STAGES, Component, ComponentSolution, SolverSettings
 from allocator.explain import candidates_for, fairness, findings, reason
 from allocator.holdings import Holdings
 from allocator.prepare import Instance, WorkerInfo
@@ -275,7 +275,27 @@ def _stats(
         "greedy_children": _greedy_children(inst, baseline),
         "weight_unit": inst.weight_unit,
         "wall_limited": any(s.wall_limited for s in sols),
+        "proof": _proof_routes(sols),
     }
+
+
+PROOF_ROUTES = ("proof", "cp-sat+proof", "cp-sat")
+
+
+def _proof_routes(sols: list[ComponentSolution]) -> dict[str, Any]:
+    """How the balance and complexity stages were settled: sub-problems per route (the
+    proof stage alone, CP-SAT then the proof, CP-SAT alone) and the reasons the proof
+    gave for not settling a stage, most common first."""
+    out: dict[str, Any] = {stage: dict.fromkeys(PROOF_ROUTES, 0) for stage in PROVED_STAGES}
+    notes: Counter[str] = Counter()
+    for sol in sols:
+        for st in sol.stages:
+            if st.name in out and st.route in out[st.name]:
+                out[st.name][st.route] += 1
+                if st.note:
+                    notes[f"{st.name}: {st.note}"] += 1
+    out["notes"] = [note for note, _ in notes.most_common()]
+    return out
 
 
 def with_adjustment_cost(result: AllocationResult, without: AllocationResult) -> AllocationResult:

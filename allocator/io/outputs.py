@@ -117,7 +117,10 @@ def summary(result: AllocationResult) -> dict[str, Any]:
     ``solve_seconds``, ``children_allocated``, ``children_unallocated``), the
     figures the printed summary uses (moves, workers per threshold band, sibling
     groups split, the greedy baseline's objective, fairness per team, findings
-    by kind), the model's statistics, and what reproduces the run
+    by kind), how each proved stage was settled (``proof``: per stage, sub-problems
+    settled by the proof stage, by CP-SAT, or by CP-SAT then closed by the proof,
+    and why the proof gave up where it did), the model's statistics, and what
+    reproduces the run
     (``reproduce``: input hash, policy in force, options, solver settings, seed,
     versions). Times are seconds; objectives are ``sum load**2 / capacity``.
 
@@ -154,6 +157,7 @@ def summary(result: AllocationResult) -> dict[str, Any]:
     solver = stats.pop("solver", {})
     averages = stats.pop("team_averages", [])
     adjustments = stats.pop("adjustments", None)
+    proof = stats.pop("proof", None)
     return {
         "status": result.status.value,
         "objective": result.objective,
@@ -174,6 +178,7 @@ def summary(result: AllocationResult) -> dict[str, Any]:
         "fairness": [f.model_dump() for f in result.fairness],
         "team_averages": averages,
         "adjustments": adjustments,
+        "proof": proof,
         "model": stats,
         "reproduce": {
             "input_hash": input_hash(result.data),
@@ -324,6 +329,8 @@ def read_outputs(folder: Path | str) -> AllocationResult:
         stats["team_averages"] = info.get("team_averages", [])
         if info.get("adjustments") is not None:
             stats["adjustments"] = info["adjustments"]
+        if info.get("proof") is not None:
+            stats["proof"] = info["proof"]
         return AllocationResult(
             data=data,
             policy=policy,

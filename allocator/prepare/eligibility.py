@@ -218,7 +218,8 @@ def always_together(
     """Siblings mode ``always``: a family's waiting children in one team share one worker.
 
     Their candidates become the workers every one of them may go to, and only
-    the workers already holding a sibling in that team when there is one.
+    the workers already holding a sibling in that team (in the active caseload)
+    when there is one.
     Children of one family referred to different teams are kept together team
     by team (no worker can hold children of two teams). Children being
     rebalanced are not waiting: the split count keeps them from being parted.
@@ -235,10 +236,13 @@ def _together(children: list[ChildInfo], members: list[int], workers: list[Worke
     moving = [children[i] for i in members if children[i].movable and waiting(children[i], workers)]
     if not moving:
         return
+    # A sibling awaiting closure is outside the active caseload: it anchors nobody.
     anchors = {
         children[i].current
         for i in members
-        if children[i].current is not None and not waiting(children[i], workers)
+        if children[i].current is not None
+        and children[i].active
+        and not waiting(children[i], workers)
     }
     common = set(moving[0].candidates)
     for ch in moving[1:]:

@@ -353,6 +353,36 @@ def test_siblings_always_together_when_room_allows():
     assert placed(result) == {"S1": "W2", "S2": "W2", "S3": "W2"}
 
 
+def test_siblings_always_a_sibling_awaiting_closure_anchors_nobody():
+    """'always': a new sibling joins the active case's worker, not a closing sibling's worker."""
+    policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
+    data = problem(
+        workers=[worker("W1"), worker("W2"), worker("W3")],
+        children=[
+            child("NEW", family_id="F"),
+            child("HELD", family_id="F", worker_id="W1"),
+            child("CLOSING", family_id="F", worker_id="W2", awaiting_closure=True),
+            child("OTHER", worker_id="W1"),
+        ],
+    )
+    assert placed(solve_and_check(data, policy))["NEW"] == "W1"
+
+
+def test_siblings_always_with_a_closing_sibling_and_interchangeable_workers():
+    """'always' with a closing sibling and otherwise alike workers: no symmetry-breaking crash."""
+    policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
+    data = problem(
+        workers=[worker("W0"), worker("W1"), worker("W2"), worker("W3", skills=frozenset({"bsl"}))],
+        children=[
+            *[child(f"C{i}") for i in range(4)],
+            child("HELD", family_id="F", worker_id="W0"),
+            child("NEW", family_id="F"),
+            child("CLOSING", family_id="F", worker_id="W1", awaiting_closure=True),
+        ],
+    )
+    assert placed(solve_and_check(data, policy))["NEW"] == "W0"
+
+
 def test_sibling_discount_applies_to_siblings_held_together():
     """With sibling_discount 0.1, siblings with one worker count weight * 0.9."""
     policy = CIN.model_copy(update={"weighting": Weighting(sibling_discount=0.1)})

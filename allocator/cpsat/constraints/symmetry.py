@@ -36,6 +36,10 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
 
     complexity = inst.policy.complexity
     experienced = set(complexity.experienced_roles) if complexity.match_experience else set()
+    open_to: dict[int, list[int]] = {}
+    for c in comp.children:
+        for w in inst.children[c].candidates:
+            open_to.setdefault(w, []).append(c)
     groups: dict[tuple, list[int]] = {}
     for w in comp.workers:
         info = inst.workers[w]
@@ -62,6 +66,8 @@ def symmetric_groups(inst: Instance, comp: Component) -> list[list[int]]:
             info.worker.locality,
             info.worker.role.value == "asye",
             info.worker.role.value in experienced,
+            # what the symmetry breaking relies on, checked rather than assumed
+            tuple(open_to.get(w, ())),
         )
         groups.setdefault(key, []).append(w)
     return [g for g in groups.values() if len(g) > 1]

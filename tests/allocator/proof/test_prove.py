@@ -71,8 +71,7 @@ def test_a_check_that_cannot_decide_ends_the_proof():
 
 
 def test_rules_the_packing_cannot_see_are_left_to_the_check():
-    """The check refutes the packing's best (a rule the relaxation does not model): the proof
-    moves on to the next cheapest vector the check accepts."""
+    """A rule only the check knows refutes the packing's best: the next cheapest accepted wins."""
     slot = Slot(coef=1, lo=0, hi=20, room=None)
     piece = Piece(options=((0, (2,)), (1, (2,))))
     problem = Problem(slots=(slot, slot), pieces=(piece, piece))

@@ -134,8 +134,7 @@ def test_the_cheapest_accepted_vector_is_no_dearer_than_the_cheapest_reachable(p
 @SETTINGS
 @given(packings())
 def test_exact_windows_ask_whether_one_vector_packs(problem):
-    """With one value per measured slot, ``packs`` says whether that vector is reachable
-    (checked on the reachable vectors and their neighbours)."""
+    """With one value per measured slot, ``packs`` says whether that vector is reachable."""
     truth = reachable(problem)
     boxes = whole_boxes(problem)
     for q in sorted(truth)[:6]:
@@ -154,8 +153,7 @@ def test_exact_windows_ask_whether_one_vector_packs(problem):
 
 
 def test_a_discounted_option_is_never_lost_to_the_modulus():
-    """Two siblings of weight 10 that may each count 9 together: 18 is reachable though
-    every full weight is a multiple of 10, so 10 must not be the modulus's only view."""
+    """Siblings of 10 counting 9 together reach 18, though whole weights are multiples of 10."""
     piece = Piece(options=((0, (10, 9)),))
     problem = Problem(slots=(Slot(coef=1, lo=0, hi=100, room=None),), pieces=(piece, piece))
     for m in coarse_moduli(problem):
