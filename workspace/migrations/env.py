@@ -1,0 +1,37 @@
+"""Alembic's environment: metadata from the tables, the connection from the caller.
+
+:func:`workspace.core.db.migrate` passes an open connection in
+``config.attributes["connection"]``; run from the ``alembic`` command, the URL
+comes from the settings (``CASELOAD_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from workspace.core.config import load_settings
+from workspace.core.db import make_engine
+from workspace.tables import Base
+
+config = context.config
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    engine = make_engine(load_settings().sqlalchemy_url)
+    with engine.begin() as opened:
+        run(opened)
