@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from models import AllocationResult, ChildStatus
 from workspace.history import record_loads
 from workspace.solving import load_result, plan_hash
-from workspace.state import loads_by_team
-from workspace.tables import Approval, Batch, ChildRow, Decision, Proposal, TeamRow, WorkspaceState
+from workspace.state import loads_by_team, lock_state
+from workspace.tables import Approval, Batch, ChildRow, Decision, Proposal, TeamRow
 
 CHANGED = ChildStatus.ALLOCATED, ChildStatus.MOVED
 HEAD_OF_SERVICE = "head of service"
@@ -174,12 +174,10 @@ def _apply(
     digest: str,
     today: date,
 ) -> int:
-    # Readers of the state row wait for an import in progress, and an import waits for us.
-    state = session.scalar(
-        select(WorkspaceState).where(WorkspaceState.id == 1).with_for_update(read=True)
-    )
+    # Imports and other approvals wait until this transaction ends, and it reads what they did.
+    state = lock_state(session)
     based = proposal.based_on or {}
-    if state is None or state.current_snapshot_id != based.get("snapshot_id"):
+    if state.current_snapshot_id != based.get("snapshot_id"):
         raise ApprovalError(
             409, "the data has been imported again since this proposal: run it again"
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from allocator import InputError, InputProblem, read_data
 from models import PRESETS, Policy, PolicyError, ProblemData, load_policy, parse_policy, policy_toml
 from workspace.history import record_loads
-from workspace.state import assess, current_snapshot
+from workspace.state import assess, current_snapshot, lock_state
 from workspace.tables import ChildRow, Mismatch, Snapshot, TeamRow, WorkerRow, WorkspaceState
 
 DATA_FILES = ("teams", "workers", "children", "reductions", "overrides", "adjustments")
@@ -148,11 +148,7 @@ def import_data(
     with another worker) keep the approved worker and are listed as
     :class:`Mismatch` rows for an admin to confirm; those it shows are settled.
     """
-    state = session.scalar(select(WorkspaceState).where(WorkspaceState.id == 1).with_for_update())
-    if state is None:
-        state = WorkspaceState(id=1, current_snapshot_id=None)
-        session.add(state)
-        session.flush()
+    lock_state(session)
     previous = current_snapshot(session)
     approved: dict[str, ChildRow] = {}
     versions: dict[str, int] = {}
@@ -281,6 +277,9 @@ def confirm_mismatch(*, session: Session, mismatch: Mismatch, keep: str, usernam
     from workspace.state import policy_of, problem_for
     from workspace.tables import now
 
+    state = lock_state(session)
+    if state.current_snapshot_id != mismatch.snapshot_id:
+        raise ValueError("a later import has replaced the data this mismatch was found in")
     if keep == "export":
         child = session.scalar(
             select(ChildRow).where(

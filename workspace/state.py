@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from allocator import allocate
@@ -36,6 +36,28 @@ from workspace.tables import ChildRow, Snapshot, TeamRow, WorkerRow, WorkspaceSt
 
 class NoDataError(LookupError):
     """Nothing has been imported yet."""
+
+
+def lock_state(session: Session) -> WorkspaceState:
+    """Take the workspace's write lock for the rest of the transaction; the state row.
+
+    A write to the one state row comes first, so whatever the transaction reads
+    next is what it changes: an import and an approval never interleave. On
+    PostgreSQL it is a row lock; on SQLite the first write of a transaction
+    takes the database's write lock (waiting up to the busy timeout), and the
+    driver starts the transaction there, so no read before it can be stale.
+    """
+    session.execute(
+        update(WorkspaceState)
+        .where(WorkspaceState.id == 1)
+        .values(current_snapshot_id=WorkspaceState.current_snapshot_id)
+    )
+    state = session.get(WorkspaceState, 1, populate_existing=True)
+    if state is None:
+        state = WorkspaceState(id=1, current_snapshot_id=None)
+        session.add(state)
+        session.flush()
+    return state
 
 
 def current_snapshot(session: Session) -> Snapshot | None:

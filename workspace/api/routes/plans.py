@@ -73,6 +73,9 @@ def plan_report(name: PlanName, settings: SettingsDep, current: Reader) -> HTMLR
 
     folder = plan_folder(settings, name)
     try:
-        return HTMLResponse(render_html(build_report(folder)))
+        page = render_html(build_report(folder))
     except Exception as exc:
         raise HTTPException(422, f"the plan's folder cannot be read: {exc}") from None
+    # The report is one self-contained page whose sorting and filters are inline scripts.
+    csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp})

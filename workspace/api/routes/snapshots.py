@@ -176,6 +176,10 @@ def confirm_mismatch(
     request.state.audit.team_ids = [m.team_id]
     if m.confirmed_by is not None:
         raise HTTPException(409, "already confirmed")
-    confirm(session=db, mismatch=m, keep=body.keep, username=current.user.username)
+    try:
+        confirm(session=db, mismatch=m, keep=body.keep, username=current.user.username)
+    except ValueError as exc:
+        db.rollback()
+        raise HTTPException(409, str(exc)) from None
     db.commit()
     return mismatch_public(m)

@@ -117,6 +117,10 @@ def confirm_page(
         raise HTTPException(404, f"no mismatch {mismatch_id}")
     request.state.audit.team_ids = [m.team_id]
     if m.confirmed_by is None:
-        confirm_mismatch(session=db, mismatch=m, keep=keep, username=current.user.username)
+        try:
+            confirm_mismatch(session=db, mismatch=m, keep=keep, username=current.user.username)
+        except ValueError as exc:
+            db.rollback()
+            raise HTTPException(409, str(exc)) from None
         db.commit()
     return RedirectResponse("/import#mismatches", status_code=303)
