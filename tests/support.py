@@ -370,3 +370,25 @@ def postgres_server() -> Iterator[str]:
     finally:
         run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def killed_midway(script: str, database_url: str, marker: Path, *args: str) -> None:
+    """Run ``python -c script DATABASE_URL MARKER ARGS...`` and SIGKILL it as soon as it has
+    created the file ``marker`` (the point, inside a transaction, where it stalls)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, database_url, str(marker), *args], cwd=ROOT
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while not marker.exists():
+            assert process.poll() is None, "the process ended before the point to kill it"
+            assert time.monotonic() < deadline, "the process never reached the point to kill it"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
