@@ -53,6 +53,7 @@ def test_signing_in_through_the_page_needs_the_forms_token(app):
     token = form.split('name="csrf_token" value="')[1].split('"')[0]
     wrong = browser.post("/signin", data={"username": "mo", "password": password_of("mo"), "csrf_token": "x"})
     assert wrong.status_code == 403
+    token = wrong.text.split('name="csrf_token" value="')[1].split('"')[0]  # a fresh form
     done = browser.post(
         "/signin",
         data={"username": "mo", "password": password_of("mo"), "csrf_token": token, "next": "/teams"},
