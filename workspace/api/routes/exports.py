@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -28,10 +29,12 @@ TEAM_TABLES = ("caseloads", "waiting", "history")
 
 
 def download(content: bytes, name: str, fmt: str) -> Response:
+    """The file as an attachment; its name kept to letters, digits, '-' and '_'."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name)[:100] or "export"
     return Response(
         content,
         media_type=exports.MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
     )
 
 
