@@ -71,7 +71,9 @@ async def upload_of(
     fields: dict[str, str] = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            files[key] = (value.filename or key, await value.read())
+            content = await value.read()
+            if value.filename or content:  # a browser sends empty file inputs, unnamed
+                files[key] = (value.filename or key, content)
         else:
             fields[key] = str(value)
     return files, fields.get("policy"), fields.get("as_of")

@@ -60,7 +60,6 @@ async def import_submit(request: Request, db: SessionDep, current: Admin) -> Res
     if not same(str(form.get("csrf_token") or ""), current.session.csrf_token):
         raise HTTPException(403, "the form has expired: reload the page and try again")
     request.state.audit.action = "change"
-    files = {k: v for k, v in files.items() if v[1] or v[0]}
     try:
         snapshot, warnings, mismatches = do_import(db, current.user.username, files, policy, as_of)
     except ImportProblems as exc:

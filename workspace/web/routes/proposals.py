@@ -34,6 +34,8 @@ def proposal_page(request: Request, proposal: ProposalDep, db: SessionDep) -> Re
         context["needing"] = {a.child_id for a in needing_approval(result)}
         context["names"] = worker_names(db)
         context["approvals"] = crud.approvals_of(session=db, proposal_id=proposal.id)
+        if context["approvals"]:  # the manager's reasons, for the head of service to read
+            context["given"] = {d["child_id"]: d for d in context["approvals"][-1].decisions}
         context["workers"] = sorted({w.worker_id for w in result.workers})
         context["children"] = sorted(
             a.child_id for a in result.allocations if a.status.value != "kept"
