@@ -51,12 +51,19 @@ def test_signing_in_through_the_page_needs_the_forms_token(app):
     browser = TestClient(app)
     form = browser.get("/signin").text
     token = form.split('name="csrf_token" value="')[1].split('"')[0]
-    wrong = browser.post("/signin", data={"username": "mo", "password": password_of("mo"), "csrf_token": "x"})
+    wrong = browser.post(
+        "/signin", data={"username": "mo", "password": password_of("mo"), "csrf_token": "x"}
+    )
     assert wrong.status_code == 403
     token = wrong.text.split('name="csrf_token" value="')[1].split('"')[0]  # a fresh form
     done = browser.post(
         "/signin",
-        data={"username": "mo", "password": password_of("mo"), "csrf_token": token, "next": "/teams"},
+        data={
+            "username": "mo",
+            "password": password_of("mo"),
+            "csrf_token": token,
+            "next": "/teams",
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"] == "/teams"
@@ -76,7 +83,12 @@ def test_an_offsite_next_is_not_followed(app):
     token = browser.get("/signin").text.split('name="csrf_token" value="')[1].split('"')[0]
     done = browser.post(
         "/signin",
-        data={"username": "mo", "password": password_of("mo"), "csrf_token": token, "next": "//evil.example"},
+        data={
+            "username": "mo",
+            "password": password_of("mo"),
+            "csrf_token": token,
+            "next": "//evil.example",
+        },
         follow_redirects=False,
     )
     assert done.headers["location"] == "/"

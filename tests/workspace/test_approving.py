@@ -27,9 +27,9 @@ def state_of(factory) -> tuple:
     with factory() as db:
         version = db.scalar(select(TeamRow.version).where(TeamRow.team_id == "T2"))
         waiting = db.scalar(
-            select(func.count()).select_from(ChildRow).where(
-                ChildRow.team_id == "T2", ChildRow.worker_id.is_(None)
-            )
+            select(func.count())
+            .select_from(ChildRow)
+            .where(ChildRow.team_id == "T2", ChildRow.worker_id.is_(None))
         )
         batches = db.scalar(select(func.count()).select_from(Batch))
         approvals = db.scalar(select(func.count()).select_from(Approval))
@@ -49,8 +49,14 @@ def test_two_approvals_at_once_apply_one_and_refuse_the_other(app, client_of, so
             proposal = db.get(Proposal, proposal_id)
             start.wait()
             try:
-                approve(session=db, proposal=proposal, username="tess", role="team_manager",
-                        decisions=[], today=date.today())
+                approve(
+                    session=db,
+                    proposal=proposal,
+                    username="tess",
+                    role="team_manager",
+                    decisions=[],
+                    today=date.today(),
+                )
                 db.commit()
                 outcomes.append("applied")
             except ApprovalError as exc:
@@ -89,7 +95,9 @@ with factory() as db:
 """
 
 
-def test_a_kill_during_an_approval_leaves_the_previous_state(app, settings, client_of, solve, tmp_path):
+def test_a_kill_during_an_approval_leaves_the_previous_state(
+    app, settings, client_of, solve, tmp_path
+):
     """A process killed inside the approval's transaction changes nothing; the approval can
     then be made again."""
     proposal_id = two_done_proposals(client_of, solve)[0]

@@ -33,8 +33,12 @@ def test_a_user_missing_what_their_role_needs_is_refused(db, fields, message):
 
 def test_adding_a_user_again_changes_password_role_and_scope(db):
     """The same name again replaces the password, role and teams."""
-    crud.add_user(session=db, username="sam", password="first password", role="team_manager", teams=["T1"])
-    user = crud.add_user(session=db, username="sam", password="second password", role="team_manager", teams=["T2"])
+    crud.add_user(
+        session=db, username="sam", password="first password", role="team_manager", teams=["T1"]
+    )
+    user = crud.add_user(
+        session=db, username="sam", password="second password", role="team_manager", teams=["T2"]
+    )
     assert crud.user_teams(session=db, user=user) == ["T2"]
     assert crud.authenticate(session=db, username="sam", password="second password") is not None
     assert crud.authenticate(session=db, username="sam", password="first password") is None
@@ -46,4 +50,7 @@ def test_a_session_token_finds_its_user_and_no_other(db):
     token, _ = crud.open_session(session=db, user=user, secret="s" * 40, idle_minutes=5)
     found = crud.session_user(session=db, token=token, secret="s" * 40, idle_minutes=5, max_hours=1)
     assert found is not None and found[0].username == "mo"
-    assert crud.session_user(session=db, token="made-up", secret="s" * 40, idle_minutes=5, max_hours=1) is None
+    assert (
+        crud.session_user(session=db, token="made-up", secret="s" * 40, idle_minutes=5, max_hours=1)
+        is None
+    )

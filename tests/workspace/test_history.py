@@ -13,8 +13,13 @@ from workspace.tables import LoadRecord
 
 def loads(utilisation: float, children: int = 25) -> dict:
     worker = {
-        "worker_id": "W1", "fte": 1.0, "capacity": 1.0, "children_after": children,
-        "load_after": float(children), "max_children": 24, "utilisation": utilisation,
+        "worker_id": "W1",
+        "fte": 1.0,
+        "capacity": 1.0,
+        "children_after": children,
+        "load_after": float(children),
+        "max_children": 24,
+        "utilisation": utilisation,
         "band": "within",
     }
     return {"T1": {"workers": [worker], "weights": {}}}
@@ -49,7 +54,9 @@ def test_a_spell_within_the_maximum_restarts_the_count(db):
     for day, use in ((date(2026, 1, 5), 1.1), (date(2026, 2, 5), 0.9), (date(2026, 3, 5), 1.1)):
         record_loads(session=db, loads=loads(use), on=day, source="import")
     assert escalations(session=db, today=date(2026, 5, 1), months=2) == []
-    assert escalations(session=db, today=date(2026, 5, 6), months=2)[0]["above_max_since"] == date(2026, 3, 5)
+    assert escalations(session=db, today=date(2026, 5, 6), months=2)[0]["above_max_since"] == date(
+        2026, 3, 5
+    )
 
 
 def test_at_the_maximum_is_not_above_it(db):

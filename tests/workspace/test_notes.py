@@ -8,13 +8,27 @@ from datetime import UTC, date, datetime
 from workspace.notes import case_note
 from workspace.tables import Batch, Decision
 
-BATCH = Batch(id=7, approved_by="mo", head_of_service="hos", approved_at=datetime(2026, 11, 23, 10, tzinfo=UTC))
+BATCH = Batch(
+    id=7,
+    approved_by="mo",
+    head_of_service="hos",
+    approved_at=datetime(2026, 11, 23, 10, tzinfo=UTC),
+)
 
 
 def decision(**fields) -> Decision:
-    values = {"child_id": "C1", "team_id": "T1", "worker_id": "W2", "worker_before": None,
-              "status": "allocated", "engine_reason": "Allocated to W2.", "reason": None,
-              "review_date": None, "needs_approval": None, "cover_for": None}
+    values = {
+        "child_id": "C1",
+        "team_id": "T1",
+        "worker_id": "W2",
+        "worker_before": None,
+        "status": "allocated",
+        "engine_reason": "Allocated to W2.",
+        "reason": None,
+        "review_date": None,
+        "needs_approval": None,
+        "cover_for": None,
+    }
     return Decision(**{**values, **fields})
 
 
@@ -41,9 +55,13 @@ def test_interim_cover_asks_for_the_tasks_of_the_temporary_worker():
 def test_above_the_threshold_the_reason_and_review_date_are_in_the_note():
     """An allocation needing approval carries the manager's reason and the review date."""
     note = case_note(
-        decision(needs_approval="head_of_service_approval (head of service)",
-                 reason="no one else has room", review_date=date(2027, 1, 4)),
-        BATCH, {},
+        decision(
+            needs_approval="head_of_service_approval (head of service)",
+            reason="no one else has room",
+            review_date=date(2027, 1, 4),
+        ),
+        BATCH,
+        {},
     )
     assert "no one else has room. To be reviewed by 04/01/2027." in note
 

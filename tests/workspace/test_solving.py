@@ -33,7 +33,9 @@ def test_a_proposal_whose_solver_died_is_solved_by_the_next(app, settings, clien
     """A solver killed mid-solve leaves its proposal 'solving'; the next solver puts it back
     in the queue and solves it."""
     factory = app.state.session_factory
-    proposal_id = client_of("tess").post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
+    proposal_id = (
+        client_of("tess").post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
+    )
     killed_midway(KILLED_SOLVER, settings.sqlalchemy_url, tmp_path / "inside")
     assert status(factory, proposal_id) == "solving"
     assert requeue_orphans(factory) == 1

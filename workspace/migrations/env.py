@@ -14,8 +14,6 @@ from workspace.core.config import load_settings
 from workspace.core.db import make_engine
 from workspace.tables import Base
 
-config = context.config
-
 
 def run(connection: Connection) -> None:
     context.configure(
@@ -28,10 +26,17 @@ def run(connection: Connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    run(connection)
-else:
+def main() -> None:
+    """Run the migrations with the caller's connection, or one made from the settings."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run(connection)
+        return
     engine = make_engine(load_settings().sqlalchemy_url)
     with engine.begin() as opened:
         run(opened)
+
+
+# Alembic runs this file as a script; importing it elsewhere (the doctest run) does nothing.
+if hasattr(context, "config"):
+    main()

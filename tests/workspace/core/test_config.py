@@ -21,7 +21,9 @@ def test_a_postgresql_workspace_needs_a_secret(monkeypatch):
     monkeypatch.delenv("CASELOAD_SECRET_KEY", raising=False)
     with pytest.raises(SettingsError, match="CASELOAD_SECRET_KEY"):
         load_settings(database_url="postgresql://u:pw-long-enough@localhost/db")
-    settings = load_settings(database_url="postgresql://u:pw-long-enough@localhost/db", secret_key="x" * 40)
+    settings = load_settings(
+        database_url="postgresql://u:pw-long-enough@localhost/db", secret_key="x" * 40
+    )
     assert settings.sqlalchemy_url.startswith("postgresql+psycopg://")
 
 

@@ -47,8 +47,16 @@ def test_allocate_adjust_approve_and_history_on_postgresql(pg_app):
     proposal_id = mo.post("/api/proposals", json={"team_ids": ["T1"]}).json()["proposal_id"]
     assert run_pending(pg_app.state.session_factory, default_work_limit=2) == 1
     decision = {"child_id": "N1", "reason": "only worker accepting", "review_date": "2099-01-01"}
-    assert mo.post(f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}).status_code == 202
-    assert hos.post(f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}).status_code == 200
+    assert (
+        mo.post(f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}).status_code
+        == 202
+    )
+    assert (
+        hos.post(
+            f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}
+        ).status_code
+        == 200
+    )
     batch = mo.get("/api/history?team_id=T1").json()["batches"][0]
     assert batch["head_of_service"] == "hos"
     assert mo.get("/api/caseloads?team_id=T1").json()["waiting"] == []
@@ -59,7 +67,10 @@ def test_allocate_adjust_approve_and_history_on_postgresql(pg_app):
 def test_concurrent_approvals_on_postgresql_apply_one(pg_app):
     """Two approvals at once on PostgreSQL: one applies, the other is refused with 409."""
     tess = signed_in(pg_app, "tess")
-    ids = [tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"] for _ in range(2)]
+    ids = [
+        tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
+        for _ in range(2)
+    ]
     factory = pg_app.state.session_factory
     run_pending(factory, default_work_limit=2)
     start = threading.Barrier(2)
@@ -70,8 +81,14 @@ def test_concurrent_approvals_on_postgresql_apply_one(pg_app):
             proposal = db.get(Proposal, proposal_id)
             start.wait()
             try:
-                approve(session=db, proposal=proposal, username="tess", role="team_manager",
-                        decisions=[], today=date.today())
+                approve(
+                    session=db,
+                    proposal=proposal,
+                    username="tess",
+                    role="team_manager",
+                    decisions=[],
+                    today=date.today(),
+                )
                 db.commit()
                 outcomes.append("applied")
             except ApprovalError as exc:

@@ -13,7 +13,6 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from importlib.resources import files
-from pathlib import Path
 
 import pytest
 
@@ -37,9 +36,20 @@ def server(template_db, tmp_path_factory):
     log = (folder / "server.log").open("w")
     env = {**os.environ, "CASELOAD_SECRET_KEY": SECRET}
     process = subprocess.Popen(
-        [sys.executable, "-m", "caseload", "serve", "--database", f"sqlite:///{folder / 'ws.db'}",
-         "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "caseload",
+            "serve",
+            "--database",
+            f"sqlite:///{folder / 'ws.db'}",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -92,9 +102,7 @@ def accessible(page) -> None:
     """axe-core finds no WCAG 2.2 A/AA violation on the page, and no script failed."""
     page.wait_for_load_state("load")  # the stylesheet applied: sizes and colours are final
     page.add_script_tag(content=AXE)
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
-    )
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
     problems = [
         f"{v['id']}: {v['help']} ({[(n['target'], n['failureSummary']) for n in v['nodes']][:3]})"
         for v in found["violations"]
@@ -120,7 +128,9 @@ def test_an_admin_imports_with_errors_shown_by_file_row_and_column(open_as, tmp_
     (tmp_path / "policy.toml").write_text(WORKSPACE_POLICY)
     for name in ("teams", "workers", "children"):
         page.get_by_label(f"{name}.csv", exact=True).set_input_files(tmp_path / f"{name}.csv")
-    page.get_by_label("or your council's policy file (policy.toml)").set_input_files(tmp_path / "policy.toml")
+    page.get_by_label("or your council's policy file (policy.toml)").set_input_files(
+        tmp_path / "policy.toml"
+    )
     page.get_by_role("button", name="Import", exact=True).click()
     problems = page.get_by_role("table", name="Problems, by file, row and column")
     assert problems.locator("tbody tr").count() == 1, problems.inner_text()
@@ -131,7 +141,9 @@ def test_an_admin_imports_with_errors_shown_by_file_row_and_column(open_as, tmp_
     (tmp_path / "workers.csv").write_text(workspace_csv()["workers"])
     for name in ("teams", "workers", "children"):
         page.get_by_label(f"{name}.csv", exact=True).set_input_files(tmp_path / f"{name}.csv")
-    page.get_by_label("or your council's policy file (policy.toml)").set_input_files(tmp_path / "policy.toml")
+    page.get_by_label("or your council's policy file (policy.toml)").set_input_files(
+        tmp_path / "policy.toml"
+    )
     page.get_by_role("button", name="Import", exact=True).click()
     assert "is now the current state" in page.get_by_role("status").first.inner_text()
     for path in ("/admin", "/teams", "/teams/T1", "/escalations", "/approvals", "/plans"):
@@ -167,7 +179,10 @@ def test_a_manager_allocates_adjusts_and_approves(open_as):
     assert len(notes) == 4 and all(n.startswith("Case allocated on") for n in notes)
     accessible(page)
     page.goto("/history?team_id=T2")
-    assert page.get_by_role("table", name="Approved batches, newest first").locator("tbody tr").count() == 1
+    assert (
+        page.get_by_role("table", name="Approved batches, newest first").locator("tbody tr").count()
+        == 1
+    )
     accessible(page)
 
 
@@ -193,7 +208,9 @@ def test_above_the_threshold_the_head_of_service_approves_second(open_as):
     assert "no one else can take a child this week" in hos.content()
     accessible(hos)
     hos.goto(proposal_url)
-    assert hos.get_by_label("Reason for N1").input_value() == "no one else can take a child this week"
+    assert (
+        hos.get_by_label("Reason for N1").input_value() == "no one else can take a child this week"
+    )
     hos.get_by_role("button", name="Approve this proposal").click()
     hos.wait_for_selector("text=Case notes")
     assert "agreed by hos (head of service)" in hos.content()

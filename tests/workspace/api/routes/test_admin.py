@@ -41,7 +41,11 @@ def test_retention_deletes_old_childrens_records_and_records_the_deletion(app, c
     first = admin.get("/api/caseloads?team_id=T1").json()["snapshot_id"]
     old = date.today() - timedelta(days=4000)
     with app.state.session_factory() as db, db.begin():
-        for table, column in ((Snapshot, Snapshot.created_at), (Proposal, Proposal.created_at), (Batch, Batch.approved_at)):
+        for table, column in (
+            (Snapshot, Snapshot.created_at),
+            (Proposal, Proposal.created_at),
+            (Batch, Batch.approved_at),
+        ):
             db.execute(update(table).values({column: old}))
     # A new import: the old snapshot is no longer current.
     from tests.support import workspace_upload
@@ -53,7 +57,12 @@ def test_retention_deletes_old_childrens_records_and_records_the_deletion(app, c
     assert deleted["snapshots"] == 1 and deleted["decisions"] == 4 and deleted["proposals"] == 1
     with app.state.session_factory() as db:
         assert db.scalar(select(func.count()).select_from(Decision)) == 0
-        assert db.scalar(select(func.count()).select_from(ChildRow).where(ChildRow.snapshot_id == first)) == 0
+        assert (
+            db.scalar(
+                select(func.count()).select_from(ChildRow).where(ChildRow.snapshot_id == first)
+            )
+            == 0
+        )
         assert db.scalar(select(func.count()).select_from(Batch)) == 1
     assert admin.get("/api/caseloads?team_id=T1").status_code == 200
     record = admin.get("/api/retention").json()

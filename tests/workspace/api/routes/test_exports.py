@@ -23,7 +23,9 @@ def test_a_teams_caseloads_as_csv_and_xlsx_hold_the_same_rows(client_of):
     text = mo.get("/api/exports/caseloads.csv?team_id=T1")
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(text.content.decode("utf-8-sig"))))
-    book = openpyxl.load_workbook(io.BytesIO(mo.get("/api/exports/caseloads.xlsx?team_id=T1").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(mo.get("/api/exports/caseloads.xlsx?team_id=T1").content)
+    )
     sheet = list(book.active.values)
     assert [r["worker_id"] for r in rows] == [r[0] for r in sheet[1:]]
     assert {r["worker_id"]: int(r["children"]) for r in rows}["W1"] == 22
@@ -68,7 +70,13 @@ def test_case_notes_name_the_worker_date_and_approver(client_of, solve):
     text = tess.get(f"/api/batches/{batch}/case-notes.txt").text
     assert text.count("Case allocated on") == 4
     assert "Decided by tess (team manager)" in text
-    rows = list(csv.DictReader(io.StringIO(tess.get(f"/api/batches/{batch}/case-notes.csv").content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                tess.get(f"/api/batches/{batch}/case-notes.csv").content.decode("utf-8-sig")
+            )
+        )
+    )
     assert {r["child_id"] for r in rows} == {"K1", "K2", "K3", "K4"}
     assert any("Sam Smith (W3)" in r["note"] for r in rows)
     assert client_of("mo").get(f"/api/batches/{batch}/case-notes.txt").status_code == 403
@@ -79,7 +87,12 @@ def test_a_formula_in_a_reason_is_not_run_by_a_spreadsheet(client_of, solve):
     mo, hos = client_of("mo"), client_of("hos")
     proposal_id = mo.post("/api/proposals", json={"team_ids": ["T1"]}).json()["proposal_id"]
     solve()
-    decision = {"child_id": "N1", "reason": "=HYPERLINK(\"x\")", "review_date": "2099-01-01"}
-    assert hos.post(f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}).status_code == 200
+    decision = {"child_id": "N1", "reason": '=HYPERLINK("x")', "review_date": "2099-01-01"}
+    assert (
+        hos.post(
+            f"/api/proposals/{proposal_id}/approve", json={"decisions": [decision]}
+        ).status_code
+        == 200
+    )
     text = mo.get("/api/exports/history.csv?team_id=T1").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text

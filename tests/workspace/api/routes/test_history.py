@@ -53,7 +53,9 @@ def test_escalations_are_for_heads_of_service_and_admins(client_of):
 def test_a_workers_caseload_over_time(client_of):
     """W1's timeline has one record per import; a worker sees their own, not another's."""
     admin = client_of("admin")
-    admin.post("/api/snapshots", files=workspace_upload(workspace_csv(23)), data={"as_of": "2026-11-30"})
+    admin.post(
+        "/api/snapshots", files=workspace_upload(workspace_csv(23)), data={"as_of": "2026-11-30"}
+    )
     rows = client_of("mo").get("/api/workers/W1/history").json()
     assert [(r["on"], r["children"]) for r in rows] == [("2026-11-23", 22), ("2026-11-30", 23)]
     assert client_of("wanda").get("/api/workers/W1/history").status_code == 200

@@ -70,7 +70,10 @@ def test_adjusting_re_solves_with_the_change_and_reports_its_cost(client_of, sol
     tess = client_of("tess")
     first = tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
     solve()
-    placed = {a["child_id"]: a["worker_id"] for a in tess.get(f"/api/proposals/{first}").json()["allocations"]}
+    placed = {
+        a["child_id"]: a["worker_id"]
+        for a in tess.get(f"/api/proposals/{first}").json()["allocations"]
+    }
     other = "W4" if placed["K1"] == "W3" else "W3"
     done = tess.post(
         f"/api/proposals/{first}/adjust",

@@ -82,9 +82,7 @@ def test_only_an_admin_imports(client_of):
     assert done.status_code == 403
 
 
-def test_approved_allocations_missing_from_the_next_export_are_kept_and_listed(
-    client_of, solve
-):
+def test_approved_allocations_missing_from_the_next_export_are_kept_and_listed(client_of, solve):
     """After approval, an export still showing the children waiting keeps the approved
     workers, and each mismatch is listed for the admin, who can confirm either way."""
     tess, admin = client_of("tess"), client_of("admin")
