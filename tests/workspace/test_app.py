@@ -10,8 +10,7 @@ from tests.support import password_of
 
 
 def test_the_servers_log_holds_routes_never_childrens_data(app, client_of, solve, caplog):
-    """A whole allocation, with reasons and names, logs route templates only: no child id,
-    worker name or reason text."""
+    """A whole allocation logs route templates only: no child id, worker name or reason."""
     caplog.set_level(logging.DEBUG)
     mo, hos = client_of("mo"), client_of("hos")
     mo.get("/api/caseloads?team_id=T1")

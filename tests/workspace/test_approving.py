@@ -37,8 +37,7 @@ def state_of(factory) -> tuple:
 
 
 def test_two_approvals_at_once_apply_one_and_refuse_the_other(app, client_of, solve):
-    """Two threads approve two proposals built on the same state at the same moment:
-    exactly one applies, the other gets a 409, and nothing else goes wrong."""
+    """Two approvals at the same moment on one state: exactly one applies, the other gets 409."""
     ids = two_done_proposals(client_of, solve)
     factory = app.state.session_factory
     start = threading.Barrier(2)
@@ -98,8 +97,7 @@ with factory() as db:
 def test_a_kill_during_an_approval_leaves_the_previous_state(
     app, settings, client_of, solve, tmp_path
 ):
-    """A process killed inside the approval's transaction changes nothing; the approval can
-    then be made again."""
+    """A process killed inside an approval changes nothing; the approval can be made again."""
     proposal_id = two_done_proposals(client_of, solve)[0]
     factory = app.state.session_factory
     before = state_of(factory)

@@ -41,8 +41,7 @@ def counts(factory) -> tuple:
 
 
 def test_a_kill_during_an_import_leaves_the_previous_state(app, settings, client_of, tmp_path):
-    """A process killed after writing the new snapshot's rows, before committing, leaves the
-    current snapshot and every row as they were; the next import works."""
+    """A process killed mid-import, rows written but not committed, leaves every row as it was."""
     factory = app.state.session_factory
     before = counts(factory)
     killed_midway(KILLED_IMPORT, settings.sqlalchemy_url, tmp_path / "inside")

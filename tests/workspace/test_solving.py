@@ -30,8 +30,7 @@ def status(factory, proposal_id: int) -> str:
 
 
 def test_a_proposal_whose_solver_died_is_solved_by_the_next(app, settings, client_of, tmp_path):
-    """A solver killed mid-solve leaves its proposal 'solving'; the next solver puts it back
-    in the queue and solves it."""
+    """A solver killed mid-solve leaves its proposal to the next solver, which solves it."""
     factory = app.state.session_factory
     proposal_id = (
         client_of("tess").post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]

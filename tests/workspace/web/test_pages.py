@@ -152,8 +152,7 @@ def test_an_admin_imports_with_errors_shown_by_file_row_and_column(open_as, tmp_
 
 
 def test_a_manager_allocates_adjusts_and_approves(open_as):
-    """Tess runs T2, pins K1 to the part-time W4, sees what it cost, approves; the batch's
-    case notes and the team's history follow."""
+    """Tess runs T2, pins K1 to W4, sees the cost, approves, and reads notes and history."""
     page = open_as("tess")
     page.goto("/teams/T2")
     accessible(page)
@@ -187,8 +186,7 @@ def test_a_manager_allocates_adjusts_and_approves(open_as):
 
 
 def test_above_the_threshold_the_head_of_service_approves_second(open_as):
-    """Mo's approval of N1 above 22 asks for a reason and review date and then waits; the
-    head of service sees the reasons, approves, and the batch names both."""
+    """Mo's approval of N1 above 22 needs reason and date, then waits for the head of service."""
     page = open_as("mo")
     page.goto("/teams/T1")
     page.get_by_role("button", name="Run an allocation for 1 waiting child").click()

@@ -32,8 +32,7 @@ def test_only_an_admin_reads_the_users_and_the_log(client_of):
 
 
 def test_retention_deletes_old_childrens_records_and_records_the_deletion(app, client_of, solve):
-    """Records dated before the cut-off go (old snapshots, proposals, decisions); the current
-    state and the batch row stay; the deletion is recorded with who and how many."""
+    """Old snapshots, proposals and decisions go; the current state stays; it is recorded."""
     tess, admin = client_of("tess"), client_of("admin")
     proposal_id = tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
     solve()

@@ -15,8 +15,7 @@ def solved(client, solve, teams):
 
 
 def test_approving_applies_the_proposal_as_the_current_caseload(client_of, solve):
-    """T2's approval answers 200; the children are no longer waiting and the team's version
-    moves on."""
+    """T2's approval (200) leaves no child waiting and moves the team's version on."""
     tess = client_of("tess")
     proposal_id = solved(tess, solve, ["T2"])
     done = tess.post(f"/api/proposals/{proposal_id}/approve", json={"decisions": []})
@@ -42,8 +41,7 @@ def test_an_allocation_above_the_threshold_needs_a_reason_and_review_date(client
 
 
 def test_a_managers_approval_waits_for_a_head_of_service(client_of, solve):
-    """The manager's approval is 202 awaiting_head_of_service and changes nothing; the head
-    of service sees it in /api/approvals, approves (200), and it is applied with both names."""
+    """A manager's approval above 22 waits (202) until the head of service approves (200)."""
     mo, hos = client_of("mo"), client_of("hos")
     proposal_id = solved(mo, solve, ["T1"])
     decision = {"child_id": "N1", "reason": "only worker accepting", "review_date": REVIEW}
@@ -66,8 +64,7 @@ def test_a_managers_approval_waits_for_a_head_of_service(client_of, solve):
 
 
 def test_two_approvals_on_the_same_state_the_second_is_409(client_of, solve):
-    """Two proposals for T2 made on one state: the first approval applies, the second gets
-    409, and a new proposal on the new state can be approved."""
+    """Of two proposals made on one state, the second approved gets 409; a new one applies."""
     tess = client_of("tess")
     first, second = solved(tess, solve, ["T2"]), solved(tess, solve, ["T2"])
     assert tess.post(f"/api/proposals/{first}/approve", json={}).status_code == 200

@@ -63,8 +63,7 @@ def test_proposal_tables_export(client_of, solve):
 
 
 def test_case_notes_name_the_worker_date_and_approver(client_of, solve):
-    """Each allocation of an approved batch has a case note, ready to paste, with the
-    worker's name, the approver and the engine's reason."""
+    """Each allocation's case note gives the worker's name, the approver and the reason."""
     tess = client_of("tess")
     _, batch = approved_t2(tess, solve)
     text = tess.get(f"/api/batches/{batch}/case-notes.txt").text

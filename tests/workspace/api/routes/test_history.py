@@ -25,8 +25,7 @@ def test_history_lists_who_approved_what_and_why(client_of, solve):
 
 
 def test_a_worker_above_the_maximum_for_two_months_is_escalated(app, client_of):
-    """W1 above 24 in imports of 1 August and 23 November: escalated since 1 August; once a
-    later import shows W1 within the maximum, no longer."""
+    """W1 above 24 from 1 August to 23 November is escalated, until an import shows W1 within."""
     with app.state.session_factory() as db, db.begin():
         db.execute(delete(LoadRecord))  # a history that starts in August
     admin = client_of("admin")

@@ -65,8 +65,7 @@ def test_an_unknown_team_is_404_and_bad_options_422(client_of):
 
 
 def test_adjusting_re_solves_with_the_change_and_reports_its_cost(client_of, solve):
-    """Pinning K1 to the worker it did not get gives a new proposal with K1 there, the
-    adjustment listed, and its cost against the proposal without it."""
+    """Pinning K1 elsewhere re-solves with K1 there, the change listed and its cost reported."""
     tess = client_of("tess")
     first = tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
     solve()

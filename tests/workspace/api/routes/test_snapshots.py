@@ -83,8 +83,7 @@ def test_only_an_admin_imports(client_of):
 
 
 def test_approved_allocations_missing_from_the_next_export_are_kept_and_listed(client_of, solve):
-    """After approval, an export still showing the children waiting keeps the approved
-    workers, and each mismatch is listed for the admin, who can confirm either way."""
+    """An export still showing approved children waiting keeps their workers and lists each."""
     tess, admin = client_of("tess"), client_of("admin")
     started = tess.post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
     solve()
