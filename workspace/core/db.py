@@ -19,7 +19,13 @@ SQLITE_BUSY_MS = 30_000
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (as :attr:`Settings.sqlalchemy_url` gives it)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection per server thread at most (the thread pool has 40); SQLite's are cheap.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=30,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -31,7 +37,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

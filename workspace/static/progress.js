@@ -19,7 +19,7 @@
         }
         var text = "The proposal is " + p.status + ".";
         if (text !== said) { status.textContent = text; said = text; }
-        setTimeout(poll, 250);
+        setTimeout(poll, 200);
       })
       .catch(function () { setTimeout(poll, 1000); });
   }
