@@ -64,10 +64,6 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     401
     """
     engine = make_engine(settings.sqlalchemy_url)
-    if settings.sqlalchemy_url in ("sqlite://", "sqlite:///:memory:"):
-        from workspace.core.db import create_engine_memory
-
-        engine = create_engine_memory()
     if run_migrations:
         migrate(engine)
     app = FastAPI(

@@ -18,6 +18,8 @@ SQLITE_BUSY_MS = 30_000
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (as :attr:`Settings.sqlalchemy_url` gives it)."""
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return create_engine_memory()
     if url.startswith("sqlite"):
         # One connection per server thread at most (the thread pool has 40); SQLite's are cheap.
         engine = create_engine(
