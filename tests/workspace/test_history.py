@@ -82,3 +82,30 @@ def test_monthly_figures_use_each_workers_last_record(db):
         ("2026-11", 14, 14.0),
         ("2026-10", 10, 10.0),
     ]
+
+
+def test_an_override_past_its_review_date_is_listed(db):
+    """An above-threshold allocation whose review date has passed is listed; a later one not."""
+    from workspace.history import overrides_past_review
+    from workspace.tables import Batch, Decision
+
+    batch = Batch(team_ids=["T1"], approved_by="mo", plan_hash="x")
+    db.add(batch)
+    db.flush()
+    for child, review in (("N1", date(2026, 12, 1)), ("N2", date(2027, 3, 1))):
+        db.add(
+            Decision(
+                batch_id=batch.id,
+                team_id="T1",
+                child_id=child,
+                worker_id="W1",
+                status="allocated",
+                engine_reason="r",
+                reason="agreed",
+                review_date=review,
+                needs_approval="head_of_service_approval",
+            )
+        )
+    db.flush()
+    found = overrides_past_review(session=db, today=date(2027, 1, 2))
+    assert [(o["child_id"], o["review_date"]) for o in found] == [("N1", date(2026, 12, 1))]
