@@ -70,6 +70,9 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         title="caseload workspace",
         version="1",
         description="Team managers' allocations, approvals and record (docs/workspace.md).",
+        # The browsable docs load scripts from a CDN: nothing leaves the machine, so none.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
