@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workspace.core.security import hash_password, new_token, token_hash, verify_password
@@ -253,7 +252,3 @@ def team_versions(*, session: Session, snapshot_id: int, team_ids: Sequence[str]
         )
     ).all()
     return {team: version for team, version in rows}
-
-
-def count(*, session: Session, table: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(table)) or 0)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import months_between
-from workspace.tables import Batch, Decision, LoadRecord
+from workspace.tables import Decision, LoadRecord
 
 ABOVE = 1.0 + 1e-9
 """Utilisation above which a worker is above the maximum (a cap in force exceeded)."""
@@ -194,13 +194,3 @@ def period_averages(*, session: Session, team_id: str, period: str) -> list[dict
             }
         )
     return out
-
-
-def batches_between(*, session: Session, start: date, end: date) -> list[Batch]:
-    return list(
-        session.scalars(
-            select(Batch)
-            .where(Batch.approved_at >= start, Batch.approved_at < end + timedelta(days=1))
-            .order_by(Batch.id)
-        )
-    )

@@ -11,8 +11,6 @@ complete.
 
 from __future__ import annotations
 
-from datetime import date
-
 from workspace.tables import Batch, Decision
 
 
@@ -71,7 +69,3 @@ def case_note(decision: Decision, batch: Batch, names: dict[str, str]) -> str | 
     elif decision.reason:
         lines.append(f"Manager's note: {decision.reason}")
     return "\n".join(lines)
-
-
-def review_date_text(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""

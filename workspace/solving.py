@@ -31,6 +31,7 @@ from workspace.tables import Proposal, Snapshot, TeamRow, now
 
 log = logging.getLogger("caseload.workspace.solver")
 POLL_SECONDS = 0.2
+ORPHAN_CHECK_SECONDS = 30.0
 
 
 class UnknownTeamError(LookupError):
@@ -243,7 +244,11 @@ def solver_loop(
     factory = session_factory(engine)
     requeue_orphans(factory)
     done = 0
+    checked = time.monotonic()
     while not stop and (max_jobs is None or done < max_jobs):
+        if time.monotonic() - checked > ORPHAN_CHECK_SECONDS:  # another solver may have died
+            requeue_orphans(factory)
+            checked = time.monotonic()
         proposal_id = claim(factory)
         if proposal_id is None:
             time.sleep(POLL_SECONDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy import select
@@ -188,7 +188,3 @@ ProposalDep = Annotated[Proposal, Depends(proposal_access)]
 def changes(request: Request) -> None:
     """Marks the request as a change in the access log."""
     audit(request).action = "change"
-
-
-def json_error(status: int, detail: Any) -> HTTPException:
-    return HTTPException(status, detail)
