@@ -18,7 +18,7 @@ Typical use::
 """
 
 from allocator.checker import check
-from allocator.explain import UnknownChildError, explain_child
+from allocator.explain import UnknownChildError, UnknownWorkerError, explain_child, explain_worker
 from allocator.io import (
     REPORT_FILES,
     InputError,
@@ -41,11 +41,13 @@ __all__ = [
     "OutputError",
     "Progress",
     "UnknownChildError",
+    "UnknownWorkerError",
     "allocate",
     "check",
     "check_output_folder",
     "describe_problems",
     "explain_child",
+    "explain_worker",
     "read_data",
     "read_outputs",
     "summary",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 1
 DEMO_AS_OF = date(2026, 11, 23)
 """The demo's allocation date, fixed so that the demo's output never changes."""
-REPRODUCE_KEEPS = ("quiet", "processes")
+REPRODUCE_KEEPS = ("quiet", "processes", "verbose")
 """Options ``--reproduce`` may be given with (they do not change the proposal)."""
 
 
@@ -114,6 +115,12 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``caseload explain OUT C1 | head``): end quietly, and
+            # point stdout at nothing so Python's last flush does not complain either.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             if os.environ.get("CASELOAD_DEBUG"):
                 raise
@@ -178,7 +185,12 @@ def _options(values: dict[str, Any]) -> Any:
 
 
 def _allocate_and_write(
-    problem: ProblemData, rules: Policy, options: Any, out: Path, quiet: bool
+    problem: ProblemData,
+    rules: Policy,
+    options: Any,
+    out: Path,
+    quiet: bool,
+    verbose: bool = False,
 ) -> Any:
     """Allocate, write ``out`` and print the summary; returns the result."""
     from allocator import InputError, OutputError, allocate, summary, write_outputs
@@ -199,8 +211,7 @@ def _allocate_and_write(
     except OutputError as exc:
         raise InputProblemsError(f"error: {exc}") from None
     if not quiet:
-        findings = [(f.kind, f.message) for f in result.findings]
-        click.echo(human_summary(summary(result), findings, out))
+        click.echo(human_summary(result, summary(result), out, verbose))
     return result
 
 
@@ -253,6 +264,7 @@ def allocate(
     if values["rebalance"] is False and values["max_moves"]:
         raise InputProblemsError("error: --max-moves needs --rebalance")
     flags = {k: values.pop(k) for k in ("pin", "forbid", "exclude", "reason")}
+    verbose = values.pop("verbose")
     values["release"] = tuple(values["release"])
     values["release_managers"] = not values.pop("keep_manager_cases")
     values["as_of"] = values["as_of"] or date.today()
@@ -260,7 +272,7 @@ def allocate(
     options = _options(values)
     problem = _with_adjustments(_read(data, rules, quiet), **flags)
     _check_out(out)
-    _allocate_and_write(problem, rules, options, out, quiet)
+    _allocate_and_write(problem, rules, options, out, quiet, verbose)
     if with_report:
         _write_report(out, None, None, quiet)
 
@@ -392,7 +404,9 @@ def _reproduce(
     before = _read_outputs(earlier)
     options = _options({**before.options.model_dump(), "processes": values["processes"]})
     _check_out(out)
-    after = _allocate_and_write(before.data, before.policy, options, out, quiet)
+    after = _allocate_and_write(
+        before.data, before.policy, options, out, quiet, values.get("verbose", False)
+    )
     changed = [
         a.child_id
         for a, b in zip(before.allocations, after.allocations, strict=True)
@@ -519,21 +533,40 @@ def demo(folder: Path, policy: str, seed: int, time_limit: float) -> None:
 
 @main.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("child_id")
+@click.argument("child_id", metavar="ID")
 def explain(out: Path, child_id: str) -> None:
-    """Say why CHILD_ID went where it did, and why not to each other worker.
+    """Say why a child went where it did (and why not to each other worker), or what a
+    worker holds, was given or lost, and which waiting children they could not take.
+
+    ID is a child id or a worker id of the proposal in OUT.
 
     \b
     Example:
       caseload explain proposal/ C00042
+      caseload explain proposal/ W004
     """
-    from allocator import UnknownChildError, explain_child
+    import difflib
+
+    from allocator import UnknownChildError, explain_child, explain_worker
 
     result = _read_outputs(out)
-    try:
-        why = explain_child(result, child_id)
-    except UnknownChildError as exc:
-        raise InputProblemsError(f"error: {exc} ({out}/allocations.csv)") from None
+    wanted = child_id.strip()
+    children = {a.child_id for a in result.allocations}
+    workers = {w.worker_id for w in result.workers}
+    if wanted in children:
+        _explain_child(explain_child(result, wanted))
+    elif wanted in workers:
+        _explain_worker(explain_worker(result, wanted))
+    else:
+        close = difflib.get_close_matches(wanted, sorted(children | workers), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise InputProblemsError(
+            f"error: {wanted!r} is neither a child nor a worker of {out}{hint}"
+        ) from None
+    del UnknownChildError  # (raised by the library for ids the command checked above)
+
+
+def _explain_child(why: Any) -> None:
     row = why.allocation
     click.echo(f"{row.child_id} ({row.team_id}): {row.status.value}, weight {row.weight:g}")
     click.echo(f"  {row.reason}")
@@ -545,6 +578,31 @@ def explain(out: Path, child_id: str) -> None:
         label = c.verdict.replace("_", " ")
         rule = f" [{c.rule}]" if c.rule and c.verdict != "chosen" else ""
         click.echo(f"  {c.worker_id:<12} {label}{rule}: {c.detail}")
+
+
+def _explain_worker(why: Any) -> None:
+    w = why.worker
+    per = f", {w.children_per_fte:g} per FTE" if w.fte_available else ""
+    cap = f" of a cap of {w.max_children}" if w.max_children is not None else ""
+    absence = f"; {w.absence}" if w.absence else ""
+    click.echo(
+        f"{w.worker_id} ({w.team_id}, {w.role.replace('_', ' ')}, {w.fte:g} FTE): holds "
+        f"{w.children_after} children{cap}{per} (was {w.children_before}), band {w.band}"
+        f"{absence}"
+    )
+    for title, rows in (("given in this run", why.given), ("no longer held", why.lost)):
+        if rows:
+            click.echo(f"{title}:")
+            for a in rows:
+                click.echo(f"  {a.child_id:<12} {a.reason}")
+    if why.waiting:
+        click.echo("children left waiting, and why not this worker:")
+        for c in why.waiting:
+            label = c.verdict.replace("_", " ")
+            rule = f" [{c.rule}]" if c.rule else ""
+            click.echo(f"  {c.child_id:<12} {label}{rule}: {c.detail}")
+    if not (why.given or why.lost or why.waiting):
+        click.echo("  (nothing changed for this worker in this run)")
 
 
 # --- the web workspace ----------------------------------------------------------------

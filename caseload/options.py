@@ -120,6 +120,13 @@ def solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Sub-problems (teams) solved side by side, in separate processes.",
             ),
             click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+            click.option(
+                "--verbose",
+                "-v",
+                is_flag=True,
+                help="Also print the solver's figures (objective, bound, gap, time), which "
+                "summary.json always holds.",
+            ),
         ]
     ):
         func = option(func)

@@ -50,42 +50,119 @@ class ReadProgress:
             self.shown = False
 
 
-def human_summary(s: dict[str, Any], findings: list[tuple[str, str]], out: Path) -> str:
-    """The short summary printed after a run, from ``summary.json``'s figures and the
-    findings as ``(kind, message)``."""
+def children_words(n: int) -> str:
+    """``1 child``, ``2 children``."""
+    return f"{n} child" if n == 1 else f"{n} children"
+
+
+def per_fte(value: float) -> str:
+    """``23``, ``17.5``: children per FTE to one decimal, without a trailing ``.0``."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def human_summary(result: Any, s: dict[str, Any], out: Path, verbose: bool = False) -> str:
+    """What a manager reads after a run: placed and waiting, workers newly in a band and
+    what the policy asks then, how even each team is (children per FTE) against allocating
+    by hand; solver terms only with ``verbose`` (they are always in summary.json)."""
+    new = s["children_allocated"] + s["children_unallocated"]
     lines = [
-        f"children allocated      {s['children_allocated']}",
-        f"children unallocated    {s['children_unallocated']}",
+        f"{children_words(new)} to allocate: {s['children_allocated']} allocated, "
+        f"{s['children_unallocated']} waiting."
     ]
     if s["children_moved"]:
-        lines.append(f"children moved          {s['children_moved']}")
-    bands = s["workers_above_threshold"]
-    band_text = ", ".join(f"{k}: {v}" for k, v in sorted(bands.items())) or "none"
-    lines.append(f"workers in a threshold  {sum(bands.values())} ({band_text})")
-    lines.append(f"sibling groups split    {s['sibling_groups_split']}")
-    gap = s["gap"]
-    lines.append(
-        f"solver                  {s['status']}, gap {100 * (gap or 0):.3f}%, "
-        f"{s['solve_seconds']:.1f} s"
-    )
-    more = s["model"].get("greedy_unallocated", 0) - s["children_unallocated"]
-    if more > 0:
+        lines.append(f"{children_words(s['children_moved'])} moved between workers.")
+    waiting = [f for f in result.findings if f.kind == "unallocated"]
+    if waiting:
+        lines.append("Waiting, by team (each child's reason is in allocations.csv):")
+        lines += [f"  {f.message.removeprefix('team ')}" for f in waiting]
+    lines += _new_bands(result)
+    lines += _evenness(result, s)
+    split = s["sibling_groups_split"]
+    if split:
         lines.append(
-            f"objective               {s['objective']:.2f} (the greedy baseline leaves {more} "
-            f"more child{'ren' if more != 1 else ''} unallocated)"
+            f"{split} sibling group{'s' if split != 1 else ''} split between workers "
+            "(why: findings.csv)."
         )
-    elif (s["improvement_over_greedy_percent"] or 0) < 0:
+    approvals = sum(1 for a in result.allocations if a.needs_approval)
+    if approvals:
         lines.append(
-            f"objective               {s['objective']:.2f} (greedy {s['greedy_objective']:.2f} is "
-            "lower but worse on priority or sibling splits, which come first)"
+            f"{children_words(approvals)} need an approval before allocation "
+            "(needs_approval in allocations.csv)."
         )
-    elif s["improvement_over_greedy_percent"] is not None:
+    if verbose:
+        gap = s["gap"]
         lines.append(
-            f"objective               {s['objective']:.2f} (greedy {s['greedy_objective']:.2f}, "
-            f"{s['improvement_over_greedy_percent']:.1f}% better)"
+            f"Solver: {s['status']}, objective {s['objective']:.2f}, bound "
+            f"{s['best_bound']:.2f}, gap {100 * (gap or 0):.4f}%, {s['solve_seconds']:.1f} s; "
+            f"greedy baseline {s['greedy_objective']:.2f}."
         )
-    for kind, message in findings:
-        if kind == "unallocated":
-            lines.append(f"  - {message}")
-    lines.append(f"wrote {out}/ ({OUTPUT_LISTING})")
+    lines.append(f"Wrote {out}/ ({OUTPUT_LISTING}).")
     return "\n".join(lines)
+
+
+def _new_bands(result: Any) -> list[str]:
+    """Workers this batch takes into a threshold band, grouped by band, with the action."""
+    policy = result.policy
+    newly: dict[str, list[str]] = {}
+    for w in result.workers:
+        if w.band in ("within", "no_cases") or w.fte_available <= 0:
+            continue
+        before = policy.band(w.children_before / w.fte_available, w.load_before / w.fte_available)
+        if before != w.band:
+            newly.setdefault(w.band, []).append(w.worker_id)
+    if not newly:
+        return ["No worker is taken into a threshold band by this batch."]
+    out = ["Workers this batch takes into a threshold band:"]
+    for threshold in policy.thresholds:
+        names = newly.get(threshold.name)
+        if not names:
+            continue
+        side = (
+            f"above {threshold.above:g}"
+            if threshold.above is not None
+            else (f"below {threshold.below:g}")
+        )
+        unit = "children" if threshold.measure == "children" else "points"
+        action = threshold.action or "action needed"
+        if threshold.approval:
+            action = f"{threshold.approval.replace('_', ' ')} agreement; {action}"
+        out.append(f"  {threshold.name} ({side} {unit} per FTE): {', '.join(names)}: {action}")
+    return out
+
+
+def _evenness(result: Any, s: dict[str, Any]) -> list[str]:
+    """How even each team is in children per FTE, now and allocating by hand."""
+    by_hand = s["model"].get("greedy_children", {})
+    spreads: list[tuple[float, str, float, float]] = []
+    hand: list[float] = []
+    teams: dict[str, list[Any]] = {}
+    for w in result.workers:
+        if w.capacity > 0 and w.fte_available > 0 and w.accepting:
+            teams.setdefault(w.team_id, []).append(w)
+    for team, workers in sorted(teams.items()):
+        if len(workers) < 2:
+            continue
+        after = [w.children_after / w.fte_available for w in workers]
+        spreads.append((max(after) - min(after), team, min(after), max(after)))
+        if by_hand:
+            greedy = [by_hand.get(w.worker_id, w.children_after) / w.fte_available for w in workers]
+            hand.append(max(greedy) - min(greedy))
+    if not spreads:
+        return []
+    spreads.sort(key=lambda x: (-x[0], x[1]))
+    middle = sorted(x[0] for x in spreads)[len(spreads) // 2]
+    widest, team, low, high = spreads[0]
+    line = (
+        f"Evenness in children per FTE, among workers taking new work: in {team}, the widest, "
+        f"from {per_fte(low)} to {per_fte(high)} (spread {per_fte(widest)})"
+    )
+    if len(spreads) > 1:
+        line += f"; the median team's spread is {per_fte(middle)}"
+    out = [line + "."]
+    if hand:
+        by_hand_middle = sorted(hand)[len(hand) // 2]
+        out.append(
+            f"Allocating by hand (heaviest first to the least loaded), the median team's "
+            f"spread would be {per_fte(by_hand_middle)}."
+        )
+    return out

@@ -40,6 +40,7 @@ from models.result import (
     Finding,
     TeamFairness,
     Violation,
+    WorkerExplanation,
     WorkerLoad,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "Violation",
     "Weighting",
     "Worker",
+    "WorkerExplanation",
     "WorkerLoad",
     "days_between",
     "load_policy",

@@ -80,6 +80,8 @@ class Child(Frozen):
     awaiting_closure: bool = False
     """Not actively worked, waiting to be closed: not part of the active caseload
     (Welsh report 003 s.5.5, s.6.1), reported separately."""
+    name: str | None = None
+    """Display only: shown in the proposal's own outputs, never in logs or messages."""
 
 
 class Reduction(Frozen):

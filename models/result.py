@@ -126,6 +126,19 @@ class ChildExplanation(Frozen):
     candidates: tuple[Candidate, ...] = ()
 
 
+class WorkerExplanation(Frozen):
+    """One worker's part in a proposal: what they hold, what they were given or lost and
+    why, and the waiting children they could have taken, with what stopped it."""
+
+    worker: WorkerLoad
+    given: tuple[ChildAllocation, ...] = ()
+    """Children allocated or moved to the worker in this run."""
+    lost: tuple[ChildAllocation, ...] = ()
+    """Children the worker held before and no longer holds."""
+    waiting: tuple[Candidate, ...] = ()
+    """The worker's row of ``candidates.csv`` for each child left waiting."""
+
+
 class AllocationResult(Frozen):
     """The proposal for one data folder, policy and set of options.
 

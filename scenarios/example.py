@@ -59,7 +59,7 @@ ASYE_SHARE_OF_FULL_TIME = 0.14
 SIBLING_GROUP_SHARE = 0.176
 """Chance a family is a sibling group; with sizes 2-4 about 35% of children have a sibling."""
 SIBLING_SIZES = ((2, 3, 4), (60, 28, 12))
-CHILDREN_PER_CASE = 1.4
+CHILDREN_PER_CASE = 1.2
 """About how many children a case (a family) holds in the example's mix of families."""
 SPLIT_SIBLINGS = 0.12
 """Chance an existing sibling group is held by two workers rather than one."""
@@ -387,7 +387,7 @@ class _Authority:
 
     def _per_fte(self, service: ServicePolicy) -> float:
         """A service's caseload per FTE to size examples by: its cap in children (or in
-        cases, at about 1.4 children a case, when that is lower), else the caseload mix's
+        cases, at about 1.2 children a case, when that is lower), else the caseload mix's
         mixed total, else its target, else the highest approval threshold, else 18
         (Sutton's average aim, 000)."""
         caps = []

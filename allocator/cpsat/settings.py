@@ -26,9 +26,14 @@ class SolverSettings:
         Give CP-SAT the greedy baseline (then each stage's answer) as a complete hint.
     decompose
         Solve teams that share no eligible worker as separate sub-problems (exact).
+    proof
+        Prove the balance and complexity stages by enumeration
+        (:mod:`allocator.cpsat.proof`) before CP-SAT, and close the gap CP-SAT
+        leaves after it.
     """
 
     squares: Literal["auto", "table", "product"] = "auto"
     symmetry: bool = True
     hint: bool = True
     decompose: bool = True
+    proof: bool = True

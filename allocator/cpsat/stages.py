@@ -16,6 +16,8 @@ its value (``objective <= value``) for the stages after it.
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,18 @@ from allocator.cpsat.bounds import integer_water_filling
 from allocator.cpsat.constraints.symmetry import add_child_symmetry
 from allocator.cpsat.hints import hint_value, ordered_children, ordered_for_symmetry, set_hint
 from allocator.cpsat.model import Built, build, kept_weight
+from allocator.cpsat.proof import (
+    FIRST_TRY,
+    PROVED_STAGES,
+    SECOND_TRY,
+    Checker,
+    ProofBudget,
+    StageProof,
+    applies,
+    balance_optima,
+    prove_stage,
+    settled,
+)
 from allocator.cpsat.settings import SolverSettings
 from allocator.cpsat.variables import Component
 from allocator.prepare import Instance
@@ -56,6 +70,11 @@ STAGES = (
 )
 
 
+STAGES_BY_NAME = {s.name: s for s in STAGES}
+LISTING_STEPS = 60_000
+"""Steps spent listing the optimal load vectors after CP-SAT proved the balance."""
+
+
 @dataclass
 class StageResult:
     name: str
@@ -65,6 +84,11 @@ class StageResult:
     bound: float | None
     seconds: float
     deterministic_time: float
+    route: str = "cp-sat"
+    """What settled the stage: ``cp-sat``, ``proof`` (enumeration, see :mod:`.proof`),
+    ``cp-sat+proof`` (CP-SAT's incumbent, closed by the proof) or ``hint``."""
+    note: str = ""
+    """Why the proof did not settle it, when it was tried."""
 
 
 @dataclass
@@ -125,6 +149,12 @@ class _ComponentSolve:
         self.deadline = deadline
         self.budget = inst.options.work_budget
         self.current: dict[int, int | None] = {}
+        self.child_groups: list[list[int]] = []
+        self.held: list[tuple[str, int]] = []
+        """Each settled stage's value, in order (what the proof's checker must hold)."""
+        self.checker: Checker | None = None
+        self.optimal_loads: list[dict[int, int]] | None = None
+        """Every optimal load vector, when the balance proof found them all."""
         self.result = ComponentSolution(
             assignment={},
             status="optimal",
@@ -140,20 +170,161 @@ class _ComponentSolve:
         hints = set_hint(built, inst, comp, self.current)
         incumbent = hint_value(expr, hints)
         if stage.name == "unallocated" and incumbent == 0:
-            model.add(expr == 0)  # the hint places everyone: nothing to improve
-            self.result.stages.append(StageResult(stage.name, "optimal", 0, 0.0, 0.0, 0.0))
+            # the hint places everyone: nothing to improve
+            self._settle(stage, expr, StageResult(stage.name, "optimal", 0, 0.0, 0.0, 0.0, "hint"))
             return True
         if inst.options.rebalance and stage.settled_before_rebalance:
             # Settled team by team before rebalancing; moves serve balance only.
-            model.add(expr <= incumbent)
-            self.result.stages.append(StageResult(stage.name, "fixed", incumbent, None, 0.0, 0.0))
+            self._settle(
+                stage, expr, StageResult(stage.name, "fixed", incumbent, None, 0.0, 0.0, "hint")
+            )
             return True
-        if stage.name == "balance" and all(self.current.get(c) is not None for c in comp.children):
+        placed = all(self.current.get(c) is not None for c in comp.children)
+        if stage.name == "balance" and placed:
             self._everyone_placed(expr)
+        proving = self.settings.proof and stage.name in PROVED_STAGES
+        note, spent = "", 0.0
+        if proving:
+            attempt = self._prove(stage, FIRST_TRY, upper=incumbent, lower=None)
+            if attempt.proof is not None and attempt.proof.proven:
+                self._accept_proof(stage, expr, attempt, "proof", 0.0)
+                return True
+            note, spent = attempt.why, attempt.seconds
+            if attempt.proof is not None and attempt.proof.floor > 0:
+                model.add(expr >= math.ceil(attempt.proof.floor))
         model.minimize(expr)
         if not self.settings.hint:
             model.clear_hints()
-        return self._search(stage, expr, incumbent)
+        result = self._search(stage, expr, incumbent)
+        if result is None:
+            return False
+        result.note, result.seconds = note, result.seconds + spent
+        if proving and result.status != "optimal":
+            value = result.value if result.value is not None else incumbent
+            budget = ProofBudget(
+                SECOND_TRY.steps, min(SECOND_TRY.effort, self.budget * stage.share)
+            )
+            attempt = self._prove(stage, budget, upper=value, lower=result.bound)
+            if attempt.proof is not None and attempt.proof.proven:
+                self._accept_proof(stage, expr, attempt, "cp-sat+proof", result.seconds)
+                return True
+            result.note = attempt.why or note
+            result.seconds += attempt.seconds
+        self._settle(stage, expr, result)
+        if proving and stage.name == "balance" and result.status == "optimal":
+            self._list_optimal_loads(result.value)
+        return True
+
+    def _list_optimal_loads(self, value: int | None) -> None:
+        """After CP-SAT proved the balance: the load vectors an optimum may have, for the
+        complexity stage's proof and a table that narrows the stages after it."""
+        inst, comp, built = self.inst, self.comp, self.built
+        if value is None or not built.v.complex_count:
+            return
+        found = balance_optima(
+            inst,
+            comp,
+            built,
+            settled(inst, comp, self.current, dict(self.held)),
+            value,
+            LISTING_STEPS,
+            self.deadline,
+        )
+        if found:
+            self.optimal_loads = found
+            self._allow_only(STAGES_BY_NAME["balance"], found)
+
+    def _prove(
+        self, stage: Stage, budget: ProofBudget, upper: int, lower: float | None
+    ) -> StageProof:
+        """One proof attempt on ``stage`` (its exact test, the checker, built on first use)."""
+        inst, comp, built = self.inst, self.comp, self.built
+        why = applies(inst, comp, built, stage.name)
+        if why:
+            return StageProof(None, why)
+        loads = self.optimal_loads if stage.name == "complexity" else None
+        if stage.name == "complexity" and loads is None:
+            # With the loads free, each check is the balance problem again: leave it to
+            # CP-SAT.
+            return StageProof(None, "the optimal loads are not known")
+        if self.checker is None:
+            self.checker = Checker(inst, comp, self.settings, self.held, self.deadline)
+        attempt = prove_stage(
+            inst,
+            comp,
+            built,
+            stage.name,
+            self.checker,
+            budget,
+            upper=upper,
+            lower=lower,
+            loads=loads,
+            earlier=settled(inst, comp, self.current, dict(self.held)),
+            hint=self.current,
+            deadline=self.deadline,
+        )
+        self.result.wall_limited |= attempt.out_of_time
+        self.budget = max(0.05, self.budget - (attempt.proof.effort if attempt.proof else 0.0))
+        self.result.wall_limited |= self.checker.wall_limited
+        return attempt
+
+    def _accept_proof(
+        self, stage: Stage, expr: cp_model.LinearExpr, attempt: StageProof, route: str, cp: float
+    ) -> None:
+        """The proof's optimum becomes the incumbent (relabelled to suit the symmetry
+        breaking) and the stage's held value."""
+        proof = attempt.proof
+        assert proof is not None and proof.proven and attempt.assignment is not None
+        current = ordered_for_symmetry(self.built, self.inst, attempt.assignment)
+        if self.child_groups:
+            current = ordered_children(self.inst, self.child_groups, current)
+        self.current = current
+        value = proof.value or 0
+        if stage.name == "balance":
+            self.optimal_loads = attempt.optima
+        if attempt.optima:
+            self._allow_only(stage, attempt.optima)
+        effort = proof.effort
+        self._settle(
+            stage,
+            expr,
+            StageResult(
+                stage.name, "optimal", value, float(value), attempt.seconds + cp, effort, route
+            ),
+        )
+
+    def _allow_only(self, stage: Stage, optima: list[dict[int, int]]) -> None:
+        """Every optimum of the stage is among ``optima``: say so to CP-SAT as a table of
+        the workers' measures (with interchangeable workers' values in every order the
+        symmetry breaking may pick), so later stages search only among them."""
+        v = self.built.v
+        measure = v.load if stage.name == "balance" else v.complex_count
+        workers = sorted(optima[0])
+        rows: set[tuple[int, ...]] = set()
+        for optimum in optima:
+            rows.update(_relabellings(optimum, workers, self.built.groups))
+            if len(rows) > TABLE_ROWS:
+                return
+        self.built.model.add_allowed_assignments([measure[w] for w in workers], sorted(rows))
+
+    def _settle(self, stage: Stage, expr: cp_model.LinearExpr, result: StageResult) -> None:
+        """Record the stage's result and hold its value for the stages after it."""
+        self.result.stages.append(result)
+        if result.status not in ("optimal", "fixed"):
+            self.result.status = "feasible"
+        value = result.value
+        if value is None:
+            return
+        if stage.name == "balance":
+            proven = result.status in ("optimal", "fixed")
+            best = value if proven else (result.bound if result.bound is not None else 0.0)
+            self.result.bound_true = (
+                max(0.0, best) * self.built.scale.to_true + self.built.constant_true
+            )
+        self.built.model.add(expr <= value)
+        self.held.append((stage.name, value))
+        if self.checker is not None:
+            self.checker.hold(stage.name, value)
 
     def _everyone_placed(self, expr: cp_model.LinearExpr) -> None:
         """From here on everyone is placed: a floor on the balance objective, and
@@ -164,10 +335,14 @@ class _ComponentSolve:
             built.model.add(expr >= floor)
         if self.settings.symmetry:
             groups = add_child_symmetry(built.model, inst, comp, built.v, built.groups)
+            self.child_groups = groups
             self.current = ordered_children(inst, groups, self.current)
             set_hint(built, inst, comp, self.current)
 
-    def _search(self, stage: Stage, expr: cp_model.LinearExpr, incumbent: int) -> bool:
+    def _search(
+        self, stage: Stage, expr: cp_model.LinearExpr, incumbent: int
+    ) -> StageResult | None:
+        """CP-SAT on the stage; its result (``None`` when the model is invalid)."""
         inst, comp, built = self.inst, self.comp, self.built
         gap = inst.options.gap_limit if stage.uses_gap else 0.0
         work = self.budget * stage.share
@@ -179,7 +354,7 @@ class _ComponentSolve:
         if status == cp_model.MODEL_INVALID:
             self.result.stages.append(StageResult(stage.name, "error", None, None, seconds, det))
             self.result.status = "error"
-            return False
+            return None
         if status == cp_model.INFEASIBLE:
             # Never expected: every stage holds values the incumbent reached. A hint that
             # broke a rule would make this happen; stop rather than ship it.
@@ -210,16 +385,9 @@ class _ComponentSolve:
             }
         else:
             value = incumbent
-        status_word = "optimal" if proven else "feasible"
-        self.result.stages.append(StageResult(stage.name, status_word, value, bound, seconds, det))
-        if not proven:
-            self.result.status = "feasible"
         self.budget = max(0.05, self.budget - det)
-        if stage.name == "balance":
-            best = value if proven else (bound if bound is not None else 0.0)
-            self.result.bound_true = max(0.0, best) * built.scale.to_true + built.constant_true
-        built.model.add(expr <= value)
-        return True
+        status_word = "optimal" if proven else "feasible"
+        return StageResult(stage.name, status_word, value, bound, seconds, det)
 
     def finish(self) -> ComponentSolution:
         if self.result.bound_true is None and self.built.v.square:
@@ -227,6 +395,32 @@ class _ComponentSolve:
             self.result.bound_true = self.built.constant_true
         self.result.assignment = self.current
         return self.result
+
+
+TABLE_ROWS = 5_000
+"""Most rows of a table of optimal measures handed to later stages."""
+
+
+def _relabellings(
+    optimum: dict[int, int], workers: list[int], groups: list[list[int]]
+) -> set[tuple[int, ...]]:
+    """``optimum`` (worker -> measure) with the measures of each group of interchangeable
+    workers in every distinct order, as tuples over ``workers``."""
+    out = [dict(optimum)]
+    for group in groups:
+        members = [w for w in group if w in optimum]
+        if len(members) < 2:
+            continue
+        grown = []
+        for row in out:
+            for order in set(itertools.permutations([row[w] for w in members])):
+                new = dict(row)
+                new.update(zip(members, order, strict=True))
+                grown.append(new)
+            if len(grown) > TABLE_ROWS:
+                break
+        out = grown
+    return {tuple(row[w] for w in workers) for row in out}
 
 
 def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:

@@ -67,5 +67,6 @@ def _verdict(inst: Instance, holdings: Holdings, c: int, w: int) -> tuple[str, s
     return (
         "eligible",
         "balance",
-        f"had room; would leave {after}, and change the balance objective by {delta:+.2f}",
+        f"had room; would leave {after}; the team would be "
+        f"{'less' if delta > 0 else 'as or more'} even (balance measure {delta:+.2f})",
     )

@@ -19,11 +19,11 @@ RULE_WORDS = {
     "excluded": "excluded by the manager",
     "forbidden": "ruled out by the manager",
     "away": "away",
-    "capacity": "no capacity",
+    "capacity": "without capacity",
     "not_accepting": "not accepting new work",
     "leave_soon": "about to go on leave",
     "skill": "lacks the required skill",
-    "asye": "ASYE exclusion",
+    "asye": "an ASYE (excluded work)",
     "count_cap": "at their count cap",
     "load_cap": "at their weighted-load cap",
     "cases_cap": "at their cap in cases",
@@ -34,6 +34,37 @@ RULE_WORDS = {
     "oversight": "manager oversight maximum",
     "siblings_always": "siblings must stay together",
 }
+"""Each rule in words after a count of one worker ("1 carries no cases")."""
+PLURAL_WORDS = {
+    "role": "carry no cases",
+    "skill": "lack the required skill",
+    "asye": "ASYEs (excluded work)",
+}
+"""Where more than one worker needs other words ("2 carry no cases")."""
+
+
+def rule_count(rule: str, n: int) -> str:
+    """``1 carries no cases``, ``2 carry no cases``, ``3 at their count cap``."""
+    words = PLURAL_WORDS.get(rule) if n != 1 else None
+    return f"{n} {words or RULE_WORDS.get(rule, rule)}"
+
+
+def who(inst: Instance, w: int) -> str:
+    """A worker as a manager knows them: ``Wanda Jones (W004)``, or ``W004`` without a name."""
+    info = inst.workers[w]
+    name = info.worker.name
+    return f"{name} ({info.worker_id})" if name else info.worker_id
+
+
+def child_label(inst: Instance, c: int) -> str:
+    """A child as the outputs show them: ``Amy (C00042)``, or ``C00042`` without a name."""
+    ch = inst.children[c]
+    return f"{ch.child.name} ({ch.child_id})" if ch.child.name else ch.child_id
+
+
+def per_fte_text(value: float) -> str:
+    """``23``, ``17.5``: one decimal, without a trailing ``.0``."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def children_words(n: int) -> str:
@@ -42,27 +73,26 @@ def children_words(n: int) -> str:
 
 
 def standing(inst: Instance, w: int, children: int, load: float) -> str:
-    """A worker's caseload in words, naming the cap that binds most.
+    """A worker's caseload in one unit: children per FTE against their cap, or, when a
+    weighted-load cap binds more, their load against it.
 
-    ``W3 with 14 children (82% of their cap of 17), load 15.25 (19.1 per FTE of
-    capacity)``; when a load cap binds more, ``W1 with 7 children, load 70 (100% of
-    their load cap of 70; 70.0 per FTE of capacity)``.
+    ``Wanda Jones (W003) with 14 children, 17.5 per FTE (cap 17)``, or
+    ``W001 with weighted load 70 of their cap of 70 (100%)``.
     """
     info = inst.workers[w]
     child_share = children / info.count_cap if info.count_cap else None
     load_share = load / info.load_cap if info.load_cap else None
-    per_fte = f"{load / info.capacity:.1f} per FTE of capacity" if info.capacity > 0 else ""
     if load_share is not None and (child_share is None or load_share > child_share):
-        share = f"{100 * load_share:.0f}% of their load cap of {info.load_cap:g}"
-        extra = f"; {per_fte}" if per_fte else ""
-        return f"{info.worker_id} with {children_words(children)}, load {load:g} ({share}{extra})"
+        return (
+            f"{who(inst, w)} with weighted load {load:g} of their cap of {info.load_cap:g} "
+            f"({100 * load_share:.0f}%)"
+        )
+    per = (
+        f", {per_fte_text(children / info.fte_available)} per FTE" if info.fte_available > 0 else ""
+    )
     cap = info.count_cap
-    if cap:
-        share = f"{100 * children / cap:.0f}% of their cap of {cap}"
-    else:
-        share = "no cap" if cap is None else "cap 0"
-    head = f"{info.worker_id} with {children_words(children)} ({share})"
-    return f"{head}, load {load:g}" + (f" ({per_fte})" if per_fte else "")
+    cap_text = f" (cap {cap})" if cap else (" (no cap)" if cap is None else " (cap 0)")
+    return f"{who(inst, w)} with {children_words(children)}{per}{cap_text}"
 
 
 def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:
@@ -74,13 +104,13 @@ def why_chosen(inst: Instance, holdings: Holdings, c: int, w: int) -> str:
         parts.append("the manager pinned the child to them")
     prev = ch.child.previous_worker_id
     if prev == info.worker_id:
-        parts.append(f"{info.worker_id} knew the child before")
+        parts.append(f"{who(inst, w)} knew the child before")
     if ch.family is not None:
         sibs = [
             s for s in inst.families.get(ch.family, []) if s != c and holdings.assignment[s] == w
         ]
         if sibs:
-            names = ", ".join(inst.children[s].child_id for s in sibs[:3])
+            names = ", ".join(child_label(inst, s) for s in sibs[:3])
             parts.append(f"keeps siblings together (with {names})")
     if ch.child.locality and ch.child.locality == info.worker.locality:
         parts.append(f"works in the child's locality {info.worker.locality}")
@@ -98,12 +128,13 @@ def reason(inst: Instance, holdings: Holdings, c: int) -> str:
     w = holdings.assignment[c]
     if w is not None and w == ch.current:
         closing = "" if ch.active else " (awaiting closure: not in the active caseload)"
-        return f"Kept with {inst.workers[w].worker_id}; no change{closing}."
+        return f"Kept with {who(inst, w)}; no change{closing}."
     if w is None:
         return "Unallocated: " + why_unallocated(inst, holdings, c) + "."
     info = inst.workers[w]
     role = info.worker.role.value.replace("_", " ")
-    lead = f"{info.worker_id} ({role}, {info.worker.fte:g} FTE)"
+    name = f"{info.worker.name} ({info.worker_id}, " if info.worker.name else f"{info.worker_id} ("
+    lead = f"{name}{role}, {info.worker.fte:g} FTE)"
     why = why_chosen(inst, holdings, c, w)
     approval = _approval_words(inst, holdings, w)
     cover = _cover_words(inst, c, w)
@@ -120,7 +151,7 @@ def reason(inst: Instance, holdings: Holdings, c: int) -> str:
         "manager": f"a {frm.worker.role.value.replace('_', ' ')} carries no cases",
         "release": "released (long leave)",
     }.get(frm.release_cause or "", "to even the team's loads")
-    return f"Moved from {frm.worker_id} ({cause}) to {lead}: {why}{approval}."
+    return f"Moved from {who(inst, ch.current)} ({cause}) to {lead}: {why}{approval}."
 
 
 def _cover_words(inst: Instance, c: int, w: int) -> str:
@@ -130,7 +161,7 @@ def _cover_words(inst: Instance, c: int, w: int) -> str:
     intended = inst.workers[ch.cover_for[0]]
     absence = intended.away
     back = f" until {absence.returns.isoformat()}" if absence and absence.returns else ""
-    return f" as interim cover for {intended.worker_id} (away{back})"
+    return f" as interim cover for {who(inst, ch.cover_for[0])} (away{back})"
 
 
 def _approval_words(inst: Instance, holdings: Holdings, w: int) -> str:
@@ -145,8 +176,8 @@ def _approval_words(inst: Instance, holdings: Holdings, w: int) -> str:
         if after > max(a.limit, before) + 1e-9 and info.fte_available > 0:
             unit = "children" if a.measure == "children" else "load"
             parts.append(
-                f"; takes {info.worker_id} to {after / info.fte_available:.1f} {unit} per FTE: "
-                f"above {a.per_fte:g}, {a.approver.replace('_', ' ')} agreement needed"
+                f"; takes {who(inst, w)} to {per_fte_text(after / info.fte_available)} {unit} "
+                f"per FTE: above {a.per_fte:g}, {a.approver.replace('_', ' ')} agreement needed"
             )
     return "".join(parts)
 
@@ -167,7 +198,7 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
         rules = Counter(rule for rule, _ in ch.ruled_out.values())
         if "siblings_always" in rules and inst.policy.siblings is SiblingMode.ALWAYS:
             return "siblings", sibling_conflict(inst, holdings, c)
-        listed = ", ".join(f"{n} {RULE_WORDS.get(r, r)}" for r, n in sorted(rules.items()))
+        listed = ", ".join(rule_count(r, n) for r, n in sorted(rules.items()))
         return (
             "eligibility",
             f"no eligible worker in {team} ({listed or 'the team has no workers'})",
@@ -181,7 +212,7 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
             first = next(iter(blocked.values()))[0][1]
             return "approval", f"no worker can take the child without an approval: {first}"
         n = len(ch.candidates)
-        listed = ", ".join(f"{k} {RULE_WORDS.get(r, r)}" for r, k in sorted(rules.items()))
+        listed = ", ".join(rule_count(r, k) for r, k in sorted(rules.items()))
         words = (
             f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
             f"in {team} are full ({listed})"
@@ -215,7 +246,8 @@ def _who_took_the_room(inst: Instance, holdings: Holdings, c: int) -> str:
     if not took:
         return ""
     shown = ", ".join(
-        f"{o.child_id} ({_kind(inst, o.index)}) at {inst.workers[w].worker_id}" for o, w in took[:3]
+        f"{child_label(inst, o.index)} ({_kind(inst, o.index)}) at {who(inst, w)}"
+        for o, w in took[:3]
     )
     more = f" and {len(took) - 3} more" if len(took) > 3 else ""
     rule = (

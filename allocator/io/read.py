@@ -149,6 +149,7 @@ def read_data(
     _check_keys(sheets, problems)
     _check_references(sheets, problems)
     _check_skills(sheets, problems)
+    _check_across_teams(sheets, problems)
     if policy is not None:
         _check_services(sheets, policy, problems)
     order = _reading_order(path)
@@ -637,6 +638,46 @@ def _check_references(sheets: dict[Table, _Sheet], problems: list[InputProblem])
                 problems.append(
                     InputProblem(sheets[TEAMS].label, row.number, "manager_id", message)
                 )
+
+
+def _check_across_teams(sheets: dict[Table, _Sheet], problems: list[InputProblem]) -> None:
+    """Warnings for records that cross teams: a family referred to two teams (no one
+    worker can hold them all), a child held by a worker of another team."""
+    if CHILDREN not in sheets:
+        return
+    children = sheets[CHILDREN]
+    teams_of: dict[str, dict[str, int]] = {}
+    for row in children.rows:
+        family, team = row.cells.get("family_id", ""), row.cells.get("team_id", "")
+        if family and team:
+            teams_of.setdefault(family, {}).setdefault(team, row.number)
+    for row in children.rows:
+        family, team = row.cells.get("family_id", ""), row.cells.get("team_id", "")
+        spans = teams_of.get(family, {})
+        first_team = min(spans, key=lambda t: spans[t]) if spans else ""
+        if len(spans) > 1 and spans[team] == row.number and team != first_team:
+            listed = " and ".join(sorted(spans))
+            message = (
+                f"family {family!r} spans teams {listed}: no one worker can hold them all; "
+                "each team's part is allocated within its team"
+            )
+            problems.append(
+                InputProblem(children.label, row.number, "family_id", message, "warning")
+            )
+    if WORKERS not in sheets:
+        return
+    team_of = {r.cells.get("worker_id"): r.cells.get("team_id") for r in sheets[WORKERS].rows}
+    for row in children.rows:
+        worker, team = row.cells.get("worker_id", ""), row.cells.get("team_id", "")
+        held_in = team_of.get(worker)
+        if worker and held_in and team and held_in != team:
+            message = (
+                f"child of team {team!r} is held by {worker!r} of team {held_in!r}: "
+                "kept there, but check which team is responsible"
+            )
+            problems.append(
+                InputProblem(children.label, row.number, "worker_id", message, "warning")
+            )
 
 
 def _check_skills(sheets: dict[Table, _Sheet], problems: list[InputProblem]) -> None:

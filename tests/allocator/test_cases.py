@@ -47,7 +47,7 @@ def test_points_threshold_bands():
         assert workers[wid].band == "amber_over_55_points"
         assert (workers[wid].utilisation, workers[wid].binding_cap) == (1.0, "load")
     reasons = [a.reason for a in result.allocations if a.status.value == "allocated"]
-    assert all("load 70 (100% of their load cap of 70" in r for r in reasons)
+    assert all("weighted load 70 of their cap of 70 (100%)" in r for r in reasons)
 
 
 def test_agreed_cap_ignores_reduction():

@@ -480,7 +480,7 @@ def test_explain_names_the_chosen_worker_and_the_rules_that_ruled_others_out(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "C2 (007): allocated, weight 2.56"  # 1.25 * 1.25 + 0.5 + 0.25 + 0.25
-    assert "Allocated to W1" in lines[1]
+    assert "Allocated to Wanda (W1, social worker" in lines[1]  # workers.csv names W1
     assert any(line.split()[:2] == ["W1", "chosen:"] for line in lines)
     assert any(line.split()[:4] == ["M1", "ruled", "out", "[role]:"] for line in lines)
     assert any(line.split()[:4] == ["W2", "ruled", "out", "[asye]:"] for line in lines)
@@ -494,7 +494,7 @@ def test_explain_a_kept_child(data, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "C1 (007): kept, weight 0.99",
-        "  Kept with W1; no change.",
+        "  Kept with Wanda (W1); no change.",
         "  (kept with its worker: no alternatives were considered)",
     ]
 
@@ -505,7 +505,7 @@ def test_explain_unknown_child_exits_2(data, tmp_path):
     assert allocate(data, out).exit_code == 0
     result = run("explain", out, "NOPE")
     assert result.exit_code == 2
-    assert "child 'NOPE' is not in" in result.output
+    assert "'NOPE' is neither a child nor a worker" in result.output
     assert "Traceback" not in result.output
 
 
@@ -707,3 +707,64 @@ def test_report_output_with_another_suffix_exits_2(data, tmp_path):
     assert result.exit_code == 2
     assert "does not end .html" in result.output
     assert target.read_bytes() == before
+
+
+# --- a manager's words --------------------------------------------------------------------
+
+
+def test_the_printed_summary_speaks_to_a_manager(data, tmp_path):
+    """Placed and waiting, bands and evenness in plain words; solver terms only with -v."""
+    result = allocate(data, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "to allocate:" in result.output and "allocated," in result.output
+    assert "objective" not in result.output and "gap" not in result.output
+    verbose = allocate(data, tmp_path / "again", "--verbose")
+    assert "Solver: optimal, objective" in verbose.output
+
+
+def test_reasons_name_workers_and_children_by_their_names(tmp_path):
+    """Names given in workers.csv and children.csv appear in reasons, with the ids."""
+    children = (
+        VALID_CSV["children"]
+        .replace("referred_on\n", "referred_on,name\n")
+        .replace("north,2024-10-01\n", "north,2024-10-01,Amy\n")
+    )
+    folder = write_folder(tmp_path / "named", children=children)
+    out = tmp_path / "out"
+    assert allocate(folder, out).exit_code == 0
+    reasons = {r["child_id"]: r["reason"] for r in read_csv(out / "allocations.csv")}
+    assert "Wanda (W1)" in reasons["C2"]
+    assert "with Amy (C1)" in reasons["C2"]  # C2's sibling, by name
+
+
+def test_explain_a_worker_and_suggest_close_ids(data, tmp_path):
+    """explain takes a worker id too; a mistyped id names the closest ids."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    result = run("explain", out, "W1")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("W1 (007, social worker, 1 FTE): holds 2 children")
+    assert "given in this run:" in result.output and "C2" in result.output
+    wrong = run("explain", out, "W11")
+    assert wrong.exit_code == 2
+    assert "did you mean W1" in wrong.output
+
+
+def test_explain_piped_into_head_ends_quietly(tmp_path):
+    """`caseload explain OUT W1 | head -c 1` prints no BrokenPipe message."""
+    import subprocess
+    import sys
+
+    # A worker with 2,000 children waiting prints far more than a pipe holds (64 KB).
+    rows = "".join(f"C{i},T1,cin,\n" for i in range(2000))
+    folder = write_folder(
+        tmp_path / "big",
+        teams="team_id,service\nT1,cin\n",
+        workers="worker_id,team_id,role,fte\nW1,T1,social_worker,1\n",
+        children="child_id,team_id,category,worker_id\n" + rows,
+    )
+    out = tmp_path / "out"
+    assert allocate(folder, out, "--quiet", "--work-limit", "1").exit_code == 0
+    command = f"{sys.executable} -m caseload explain {out} W1 | head -c 1 >/dev/null"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+    assert done.stderr == ""

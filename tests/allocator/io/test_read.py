@@ -989,3 +989,15 @@ def test_progress_is_reported_per_file(tmp_path):
     calls: list[tuple[str, int, int]] = []
     read_data(write_folder(tmp_path), progress=lambda *call: calls.append(call))
     assert calls == [("teams.csv", 2, 2), ("workers.csv", 4, 4), ("children.csv", 3, 3)]
+
+
+def test_records_across_teams_are_warnings_naming_the_rows(tmp_path):
+    """A family referred to two teams, and a child held by another team's worker, are warned."""
+    children = with_row("children", "C4,T2,cla,W1,F1,,,,,,,,")
+    warnings: list[InputProblem] = []
+    read_data(write_folder(tmp_path, children=children), warnings=warnings)
+    found = {(w.file, w.row, w.column) for w in warnings}
+    # C4 (row 5) is in T2 but in C1's family (T 007), and held by W1 of team 007.
+    assert ("children.csv", 5, "family_id") in found
+    assert ("children.csv", 5, "worker_id") in found
+    assert all(w.severity == "warning" for w in warnings)
