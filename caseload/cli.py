@@ -605,4 +605,117 @@ def _explain_worker(why: Any) -> None:
         click.echo("  (nothing changed for this worker in this run)")
 
 
+# --- the web workspace ----------------------------------------------------------------
+
+DATABASE_HELP = (
+    "Database: sqlite:///FILE or postgresql://USER:PASSWORD@HOST/NAME "
+    "[default: sqlite:///caseload-workspace.db, or CASELOAD_DATABASE_URL]."
+)
+
+
+def _workspace_settings(**values: Any) -> Any:
+    """The workspace's settings; a bad one ends the command (exit 2)."""
+    from workspace import SettingsError, load_settings
+
+    try:
+        return load_settings(**values)
+    except SettingsError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+
+
+@main.command()
+@click.option("--database", default=None, help=DATABASE_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--solvers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Solver processes (proposals solved side by side, outside the web server).",
+)
+@click.option(
+    "--plans",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of scenario plans' output folders that planners read.",
+)
+def serve(database: str | None, host: str, port: int, solvers: int, plans: Path | None) -> None:
+    """Run the team managers' workspace (web pages and JSON API) on HOST:PORT.
+
+    The database is created or migrated first. Add users with
+    'caseload users add'. Set CASELOAD_SECRET_KEY (32 characters or more) for
+    a PostgreSQL database; for SQLite one is made and kept beside the file.
+
+    \b
+    Example:
+      caseload users add admin --role admin < password.txt
+      caseload serve --port 8000
+      caseload serve --database postgresql://caseload:PASSWORD@localhost/caseload
+    """
+    from workspace import serve as run_server
+
+    settings = _workspace_settings(database_url=database, solver_processes=solvers, plans_dir=plans)
+    click.echo(f"caseload workspace on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    run_server(settings, host=host, port=port)
+
+
+@main.group(cls=_Group)
+def users() -> None:
+    """Manage the workspace's users.
+
+    \b
+    Example:
+      caseload users add mo --role team_manager --team T01 < password.txt
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["team_manager", "head_of_service", "planner", "worker", "admin"]),
+    help="What the user may see and do.",
+)
+@click.option("--team", "teams", multiple=True, help="A team a manager manages (repeatable).")
+@click.option(
+    "--service", "services", multiple=True, help="A service a head of service heads (repeatable)."
+)
+@click.option("--worker", "worker_id", default=None, help="A worker's own worker_id.")
+@click.option("--database", default=None, help=DATABASE_HELP)
+def users_add(
+    name: str,
+    role: str,
+    teams: tuple[str, ...],
+    services: tuple[str, ...],
+    worker_id: str | None,
+    database: str | None,
+) -> None:
+    """Add user NAME (or change their password, role and scope); the password is read from stdin.
+
+    \b
+    Example:
+      caseload users add mo --role team_manager --team T01 --team T02 < password.txt
+      caseload users add hos --role head_of_service --service cin
+      caseload users add ash --role worker --worker W004
+    """
+    import sys
+
+    from workspace import UserError, add_user
+
+    settings = _workspace_settings(database_url=database)
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = (sys.stdin.readline() or "").rstrip("\r\n")
+    try:
+        add_user(
+            settings, name, password, role=role, teams=teams, services=services, worker_id=worker_id
+        )
+    except UserError as exc:
+        raise InputProblemsError(f"error: {exc}") from None
+    click.echo(f"user {name!r} ({role}) saved")
+
+
 __all__ = ["main", "parse_date"]

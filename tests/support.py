@@ -223,3 +223,172 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+# --- The web workspace: its data, signed-in clients, a PostgreSQL server. ---
+
+WORKSPACE_POLICY = """\
+name = "workspace-tests"
+source = "tests: Barnet 001 s.3.7's Head of Service threshold at 22, crossing allowed"
+escalation_months = 2
+[services.cin]
+max_children_per_fte = 24
+[[thresholds]]
+name = "head_of_service_approval"
+above = 22
+approval = "head_of_service"
+allow_crossing = true
+action = "an action plan to reduce this number"
+"""
+"""A policy under which a new child can take a worker above 22 with a head of service's
+agreement (Barnet 001 s.3.7), never above 24."""
+
+
+def workspace_csv(held_by_w1: int = 22) -> dict[str, str]:
+    """Two CiN teams. T1 (manager M1): W1 holds ``held_by_w1`` children and W2 takes none,
+    so T1's one waiting child N1 takes W1 above 22 (head of service agreement needed).
+    T2: W3 and the part-time W4 share four waiting children, two of them siblings."""
+    held = "".join(f"H{i:02d},T1,cin,W1,,,,,,,,,\n" for i in range(held_by_w1))
+    return {
+        "teams": "team_id,service,manager_id,name\nT1,cin,M1,Team One\nT2,cin,,Team Two\n",
+        "workers": (
+            "worker_id,team_id,role,fte,asye_start,max_children,accepting,skills,locality,name\n"
+            "M1,T1,team_manager,1,,,,,,Mo Manager\n"
+            "W1,T1,social_worker,1,,,true,,,Wanda Worker\n"
+            "W2,T1,social_worker,1,,,false,,,\n"
+            "W3,T2,social_worker,1,,,true,,,Sam Smith\n"
+            "W4,T2,social_worker,0.5,,,true,,,\n"
+        ),
+        "children": (
+            "child_id,team_id,category,worker_id,family_id,weight,level,flags,distance_miles,"
+            "previous_worker_id,required_skill,locality,referred_on\n"
+            + held
+            + "N1,T1,cin,,,,,,,,,,2026-11-20\n"
+            "K1,T2,cin,,,,,,,,,,2026-11-18\n"
+            "K2,T2,cin,,,,2,,,,,,2026-11-19\n"
+            "K3,T2,cin,,F1,,,,,,,,2026-11-20\n"
+            "K4,T2,cin,,F1,,,,,,,,2026-11-20\n"
+        ),
+    }
+
+
+def workspace_upload(
+    csv_files: dict[str, str] | None = None, policy: str | None = WORKSPACE_POLICY
+) -> dict[str, tuple[str, bytes]]:
+    """The multipart files of ``POST /api/snapshots`` for these CSVs and policy text."""
+    files = {
+        f"{name}.csv": (f"{name}.csv", text.encode())
+        for name, text in (csv_files or workspace_csv()).items()
+    }
+    if policy is not None:
+        files["policy.toml"] = ("policy.toml", policy.encode())
+    return files
+
+
+WORKSPACE_USERS = {
+    "admin": {"role": "admin"},
+    "mo": {"role": "team_manager", "teams": ["T1"]},
+    "tess": {"role": "team_manager", "teams": ["T2"]},
+    "hos": {"role": "head_of_service", "services": ["cin"]},
+    "hof": {"role": "head_of_service", "services": ["cla"]},
+    "pat": {"role": "planner"},
+    "wanda": {"role": "worker", "worker_id": "W1"},
+}
+"""Users of the workspace tests, by name: each one's password is ``NAME-password-1``."""
+
+
+def password_of(username: str) -> str:
+    return f"{username}-password-1"
+
+
+def pg_bin() -> Path:
+    """The folder of Debian's PostgreSQL programs (initdb, pg_ctl); fails, never skips."""
+    import glob
+    import os
+    import shutil
+
+    given = os.environ.get("CASELOAD_PG_BIN")
+    if given and (Path(given) / "initdb").exists():
+        return Path(given)
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise AssertionError(
+        "PostgreSQL is needed by the workspace tests and is not installed: run scripts/setup "
+        "test (the README's test command does)"
+    )
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server of its own on 127.0.0.1 (a free port), for one test session.
+
+    Run as root, it runs as the ``postgres`` system user (the server refuses root). It is
+    stopped and its files removed afterwards. Yields an URL of an empty database.
+    """
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    binaries = pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="caseload-pg-"))
+    data, sockets = root / "data", root / "sockets"
+    data.mkdir()
+    sockets.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        root.chmod(0o755)
+        for path in (data, sockets):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def run(*args: str) -> None:
+        done = subprocess.run(
+            [*as_user, *args], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert done.returncode == 0, f"{args[0]} failed: {done.stdout}{done.stderr}"
+
+    run(str(binaries / "initdb"), "-D", str(data), "-U", "caseload", "-A", "trust", "-E", "UTF8")
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    log = sockets / "server.log"  # the server's output goes here, not to our pipes
+    start = ("-o", options, "-l", str(log), "-w", "-t", "60", "start")
+    run(str(binaries / "pg_ctl"), "-D", str(data), *start)
+    try:
+        run(str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "caseload", "ws")
+        yield f"postgresql://caseload@127.0.0.1:{port}/ws"
+    finally:
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def killed_midway(script: str, database_url: str, marker: Path, *args: str) -> None:
+    """Run ``python -c script DATABASE_URL MARKER ARGS...`` and SIGKILL it as soon as it has
+    created the file ``marker`` (the point, inside a transaction, where it stalls)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, database_url, str(marker), *args], cwd=ROOT
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while not marker.exists():
+            assert process.poll() is None, "the process ended before the point to kill it"
+            assert time.monotonic() < deadline, "the process never reached the point to kill it"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)

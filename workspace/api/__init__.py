@@ -1,0 +1,1 @@
+"""The JSON API (``/api/...``): one router per file in ``routes/``, dependencies in ``deps``."""

@@ -1,0 +1,1 @@
+"""One ``APIRouter`` per file; :data:`workspace.api.main.api_router` gathers them."""

@@ -1,0 +1,1 @@
+"""Settings, the database engine and security: what every part of the workspace shares."""

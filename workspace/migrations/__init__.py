@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace's database (run by :func:`workspace.migrate`)."""

@@ -1,0 +1,258 @@
+"""Solves outside the web server's threads: ``SolveJob`` rows (proposals) and solver processes.
+
+A route writes a queued :class:`~workspace.tables.Proposal` and answers 202; a
+solver process (:func:`solver_loop`, started by ``caseload serve``) claims the
+oldest queued one, reads the teams' current data, calls the engine's
+``allocate`` and stores the result or the error. FastAPI's ``BackgroundTasks``
+is not used: it runs inside the server process after the response, and its
+exceptions go unnoticed. A solver that dies leaves its job ``solving``; the next
+solver to start puts it back in the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from allocator import InputError, allocate, describe_problems, summary
+from models import Adjustment, AllocationResult, Options, ProblemData
+from workspace.state import policy_of, problem_for, require_snapshot
+from workspace.tables import Proposal, Snapshot, TeamRow, now
+
+log = logging.getLogger("caseload.workspace.solver")
+POLL_SECONDS = 0.2
+ORPHAN_CHECK_SECONDS = 30.0
+
+
+class UnknownTeamError(LookupError):
+    """A team that is not in the current data."""
+
+
+def submit(
+    *,
+    session: Session,
+    username: str,
+    team_ids: Sequence[str],
+    options: dict[str, Any],
+    adjustments: Sequence[dict[str, Any]] = (),
+    parent_id: int | None = None,
+) -> Proposal:
+    """Queue a proposal for these teams on the current state (a ``SolveJob``).
+
+    Raises
+    ------
+    NoDataError
+        Nothing imported yet.
+    UnknownTeamError
+        A team the current data does not hold.
+    """
+    snapshot = require_snapshot(session)
+    teams = sorted(dict.fromkeys(team_ids))
+    known = set(
+        session.scalars(
+            select(TeamRow.team_id).where(
+                TeamRow.snapshot_id == snapshot.id, TeamRow.team_id.in_(teams)
+            )
+        )
+    )
+    missing = [t for t in teams if t not in known]
+    if missing:
+        raise UnknownTeamError(f"no team {', '.join(map(repr, missing))} in the current data")
+    proposal = Proposal(
+        created_by=username,
+        team_ids=teams,
+        options=options,
+        adjustments=list(adjustments),
+        parent_id=parent_id,
+        snapshot_id=snapshot.id,
+        based_on={},
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def claim(factory: sessionmaker[Session]) -> int | None:
+    """Mark the oldest queued proposal ``solving`` for this process; its id, or ``None``."""
+    with factory() as session, session.begin():
+        candidate = session.scalar(
+            select(Proposal.id).where(Proposal.status == "queued").order_by(Proposal.id).limit(1)
+        )
+        if candidate is None:
+            return None
+        done = session.execute(
+            update(Proposal)
+            .where(Proposal.id == candidate, Proposal.status == "queued")
+            .values(status="solving", solver_pid=os.getpid(), started_at=now(), progress=0.0)
+        )
+        return candidate if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def engine_options(options: dict[str, Any], default_work_limit: float) -> Options:
+    """The engine's ``Options`` for a proposal's options (one thread: reproducible)."""
+    values = dict(options)
+    values.setdefault("work_limit", None)
+    if values["work_limit"] is None:
+        values["work_limit"] = default_work_limit
+    values["as_of"] = values.get("as_of") or date.today().isoformat()
+    values["release"] = tuple(values.get("release") or ())
+    return Options.model_validate({**values, "threads": 1, "processes": 1})
+
+
+def plan_hash(result: AllocationResult) -> str:
+    """A hash of who takes each child in a proposal: what an approval points at."""
+    rows = sorted((a.child_id, a.worker_id or "", a.status.value) for a in result.allocations)
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def load_result(proposal: Proposal) -> AllocationResult:
+    """The engine's result stored with a proposal (``done`` proposals only)."""
+    if proposal.result is None:
+        raise ValueError(f"proposal {proposal.id} has no result ({proposal.status})")
+    return AllocationResult.model_validate_json(proposal.result)
+
+
+def run(factory: sessionmaker[Session], proposal_id: int, default_work_limit: float = 10.0) -> None:
+    """Solve one claimed proposal and store its result (or its error: ``failed``)."""
+    with factory() as session, session.begin():
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None
+        snapshot = session.get(Snapshot, proposal.snapshot_id)
+        current = require_snapshot(session)
+        teams = list(proposal.team_ids)
+        data: ProblemData | None = None
+        error = None
+        if snapshot is None or current.id != snapshot.id:
+            error = "the data was imported again since this proposal was asked for: run it again"
+        else:
+            data = problem_for(session, current, teams)
+            versions = dict(
+                session.execute(
+                    select(TeamRow.team_id, TeamRow.version).where(
+                        TeamRow.snapshot_id == current.id, TeamRow.team_id.in_(teams)
+                    )
+                ).all()
+            )
+            proposal.based_on = {"snapshot_id": current.id, "teams": versions}
+            policy = policy_of(current)
+            options = dict(proposal.options)
+            options.setdefault("as_of", None)
+            options["as_of"] = options["as_of"] or current.as_of.isoformat()
+            engine = engine_options(options, default_work_limit)
+    if data is None:
+        _finish(factory, proposal_id, status="failed", error=error)
+        return
+    try:
+        adjustments = tuple(Adjustment.model_validate(a) for a in proposal.adjustments)
+        if adjustments:
+            data = ProblemData.model_validate({**data.model_dump(), "adjustments": adjustments})
+
+        def progress(done: int, total: int, _elapsed: float) -> None:
+            with factory() as s, s.begin():
+                s.execute(
+                    update(Proposal)
+                    .where(Proposal.id == proposal_id)
+                    .values(progress=done / max(total, 1))
+                )
+
+        result = allocate(data, policy, engine, progress=progress)
+    except InputError as exc:
+        _finish(
+            factory, proposal_id, status="failed", error="; ".join(describe_problems(exc.problems))
+        )
+        return
+    except Exception as exc:  # recorded for the manager; never logged with the data
+        log.warning("proposal %s failed: %s", proposal_id, type(exc).__name__)
+        _finish(
+            factory, proposal_id, status="failed", error=f"the solve failed ({type(exc).__name__})"
+        )
+        return
+    _finish(
+        factory,
+        proposal_id,
+        status="done",
+        result=result.model_dump_json(),
+        summary=json.loads(json.dumps(summary(result), default=str)),
+    )
+
+
+def _finish(factory: sessionmaker[Session], proposal_id: int, **values: Any) -> None:
+    with factory() as session, session.begin():
+        session.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal_id)
+            .values(finished_at=now(), progress=1.0, **values)
+        )
+
+
+def run_pending(factory: sessionmaker[Session], default_work_limit: float = 10.0) -> int:
+    """Solve every queued proposal in this process (tests and one-off runs); how many."""
+    solved = 0
+    while (proposal_id := claim(factory)) is not None:
+        run(factory, proposal_id, default_work_limit)
+        solved += 1
+    return solved
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def requeue_orphans(factory: sessionmaker[Session]) -> int:
+    """Put back in the queue the proposals whose solver process has died; how many."""
+    with factory() as session, session.begin():
+        solving = session.scalars(select(Proposal).where(Proposal.status == "solving")).all()
+        orphans = [p for p in solving if not _alive(p.solver_pid)]
+        for p in orphans:
+            p.status, p.solver_pid, p.progress = "queued", None, 0.0
+        return len(orphans)
+
+
+def solver_loop(
+    database_url: str, default_work_limit: float = 10.0, max_jobs: int | None = None
+) -> None:
+    """A solver process: claim and solve queued proposals until SIGTERM (or ``max_jobs``)."""
+    from workspace.core.db import make_engine, session_factory
+
+    stop = False
+
+    def _stop(*_: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    engine = make_engine(database_url)
+    factory = session_factory(engine)
+    requeue_orphans(factory)
+    done = 0
+    checked = time.monotonic()
+    while not stop and (max_jobs is None or done < max_jobs):
+        if time.monotonic() - checked > ORPHAN_CHECK_SECONDS:  # another solver may have died
+            requeue_orphans(factory)
+            checked = time.monotonic()
+        proposal_id = claim(factory)
+        if proposal_id is None:
+            time.sleep(POLL_SECONDS)
+            continue
+        run(factory, proposal_id, default_work_limit)
+        done += 1
+    engine.dispose()

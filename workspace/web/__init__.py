@@ -1,0 +1,1 @@
+"""The pages: server-rendered HTML (Jinja2), one router per file in ``routes/``."""

@@ -1,0 +1,1 @@
+"""One ``APIRouter`` of pages per file; :data:`workspace.web.main.web_router` gathers them."""
