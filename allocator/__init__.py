@@ -17,6 +17,8 @@ Typical use::
     write_outputs(result, "proposal/")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from allocator.checker import check
 from allocator.explain import UnknownChildError, UnknownWorkerError, explain_child, explain_worker
 from allocator.io import (
@@ -32,7 +34,19 @@ from allocator.io import (
     write_data,
     write_outputs,
 )
-from allocator.solve import Progress, allocate
+
+if TYPE_CHECKING:
+    from allocator.solve import Progress, allocate
+
+
+def __getattr__(name: str) -> Any:
+    """``allocate`` and ``Progress`` load the solver (OR-Tools, which pulls in pandas: about
+    0.3 s) on first use, so commands that only read, explain or check start at once."""
+    if name in ("allocate", "Progress"):
+        from allocator import solve
+
+        return getattr(solve, name)
+    raise AttributeError(f"module 'allocator' has no attribute {name!r}")
 
 __all__ = [
     "REPORT_FILES",
