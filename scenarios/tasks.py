@@ -1,0 +1,80 @@
+"""Planning tasks: pure, module-level functions of their arguments.
+
+The serial loop, a process pool and (later) Dask run the same functions
+through a ``concurrent.futures.Executor``, so a plan gives the same result
+whichever way it runs: every solve is under a deterministic work limit, with
+the seed as an argument, one search thread, and no shared state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from allocator import allocate, check
+from models import AllocationResult, Options, Policy, ProblemData
+from scenarios.compare import comparison_row
+from scenarios.staffing import fte_needed
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class VariantTask:
+    """Everything one variant's evaluation needs (picklable)."""
+
+    name: str
+    data: ProblemData
+    policy: Policy
+    options: Options
+    granularity: float = 1.0
+
+
+@dataclass(frozen=True)
+class VariantOutcome:
+    """A variant's comparison row and the engine's result."""
+
+    name: str
+    row: dict[str, Any]
+    result: AllocationResult
+    violations: tuple[str, ...] = ()
+
+
+def evaluate_variant(task: VariantTask) -> VariantOutcome:
+    """Allocate the variant, check the proposal, and find the FTE it needs (``fte_needed``).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from models import Child, Team, Worker, Role, load_policy
+    >>> data = ProblemData(
+    ...     teams=(Team(team_id="T1", service="cin"),),
+    ...     workers=(Worker(worker_id="W1", team_id="T1", role=Role.SOCIAL_WORKER, fte=0.5),),
+    ...     children=tuple(Child(child_id=f"C{i}", team_id="T1", category="cin")
+    ...                    for i in range(12)),
+    ... )
+    >>> options = Options(as_of=date(2027, 3, 1), work_limit=5)
+    >>> outcome = evaluate_variant(VariantTask("base", data, load_policy("default"), options))
+    >>> outcome.row["children_unallocated"], outcome.row["fte_needed"]
+    (2, 1.0)
+    """
+    result = allocate(task.data, task.policy, task.options)
+    violations = tuple(str(v.message) for v in check(task.data, task.policy, result))
+    fte, stuck, proven = fte_needed(task.data, task.policy, task.options, result, task.granularity)
+    row = comparison_row(task.name, task.data, result, fte, stuck, proven)
+    return VariantOutcome(task.name, row, result, violations)
+
+
+def run_tasks(
+    function: Callable[[T], R], items: Sequence[T], executor: Executor | None = None
+) -> list[R]:
+    """``function`` over ``items``, in the order of ``items``: inline without an executor
+    (or for a single item), else submitted to ``executor`` and collected in order."""
+    if executor is None or len(items) <= 1:
+        return [function(item) for item in items]
+    futures = [executor.submit(function, item) for item in items]
+    return [future.result() for future in futures]
+
