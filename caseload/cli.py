@@ -718,4 +718,9 @@ def users_add(
     click.echo(f"user {name!r} ({role}) saved")
 
 
+from caseload.planning import COMMANDS  # noqa: E402  (the planner's commands)
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
 __all__ = ["main", "parse_date"]

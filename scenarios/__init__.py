@@ -1,10 +1,19 @@
 """Planning for service planners, on top of the engine's public API.
 
-Today: synthetic example authorities shaped by the DfE workforce statistics
-(``caseload example`` and ``caseload demo`` use them). Plans, staffing,
-forecasts and the national view come next (see the issues).
+- Plans (``caseload scenario run``): a base, a policy and named variants of
+  changes, each evaluated by the engine and compared (:func:`prepare_plan`,
+  :func:`run_plan`, :func:`write_plan`; the format in ``docs/planner.md``).
+- Staffing (``caseload plan-staffing``): the FTE each team needs, decided
+  jointly with the allocation (:func:`plan_staffing`).
+- Teams (``caseload plan-teams``): case-holding workers under team managers
+  (:func:`plan_teams`).
+- Synthetic example authorities shaped by the DfE workforce statistics
+  (:func:`generate_authority`, ``caseload example`` and ``caseload demo``).
 """
 
+from scenarios.changes import working_days
+from scenarios.compare import COLUMNS as COMPARISON_COLUMNS
+from scenarios.compare import differences
 from scenarios.dfe import DFE_CSV, dfe_profile
 from scenarios.example import (
     DEFAULT_NEW_REFERRALS,
@@ -12,12 +21,57 @@ from scenarios.example import (
     generate_authority,
     service_kind,
 )
+from scenarios.folder import FolderError
+from scenarios.plan import CHANGE_KINDS, Plan, PlanError, read_plan
+from scenarios.run import (
+    EXAMPLE_PLANS,
+    PlanRun,
+    PreparedPlan,
+    RunSettings,
+    prepare_plan,
+    run_plan,
+    write_example,
+    write_plan,
+)
+from scenarios.staffing import StaffingError, StaffingResult, check_granularity, plan_staffing
+from scenarios.tasks import VariantOutcome, VariantTask, evaluate_variant, run_tasks
+from scenarios.teams import TeamsError, TeamsResult, plan_teams
+from scenarios.writers import write_staffing, write_teams
 
 __all__ = [
+    "CHANGE_KINDS",
+    "COMPARISON_COLUMNS",
     "DEFAULT_NEW_REFERRALS",
     "DFE_CSV",
+    "EXAMPLE_PLANS",
     "STOCKTON_2024_CASE_HOLDING_FTE",
+    "FolderError",
+    "Plan",
+    "PlanError",
+    "PlanRun",
+    "PreparedPlan",
+    "RunSettings",
+    "StaffingError",
+    "StaffingResult",
+    "TeamsError",
+    "TeamsResult",
+    "VariantOutcome",
+    "VariantTask",
+    "check_granularity",
     "dfe_profile",
+    "differences",
+    "evaluate_variant",
     "generate_authority",
+    "plan_staffing",
+    "plan_teams",
+    "prepare_plan",
+    "read_plan",
+    "run_plan",
+    "run_tasks",
     "service_kind",
+    "working_days",
+    "write_example",
+    "write_plan",
+    "write_staffing",
+    "write_teams",
 ]

@@ -110,7 +110,9 @@ def _remove_workers(state: VariantState, change: RemoveWorkers) -> VariantState:
 
 
 def _reduce_fte(state: VariantState, change: ReduceFte) -> VariantState:
-    teams = {_team(state, change.team)} if change.team else _service_teams(state, change.service or "")
+    teams = (
+        {_team(state, change.team)} if change.team else _service_teams(state, change.service or "")
+    )
     try:
         data, cut = workforce.reduce_fte(state.data, state.policy, state.as_of, teams, change.fte)
     except ValueError as exc:
@@ -167,9 +169,7 @@ def _leave(state: VariantState, change: Leave) -> VariantState:
         for w in state.data.workers
     )
     released = tuple(dict.fromkeys((*state.release, *ids))) if release else state.release
-    return replace(
-        state, data=state.data.model_copy(update={"workers": workers}), release=released
-    )
+    return replace(state, data=state.data.model_copy(update={"workers": workers}), release=released)
 
 
 def _move_worker(state: VariantState, change: MoveWorker) -> VariantState:
@@ -211,8 +211,7 @@ def _scope(state: VariantState, change: Demand) -> list[Child]:
     categories = sorted({c.category for c in state.data.children})
     if change.category not in categories:
         raise ChangeError(
-            f"unknown category {change.category!r}; the data's categories: "
-            f"{', '.join(categories)}"
+            f"unknown category {change.category!r}; the data's categories: {', '.join(categories)}"
         )
     return [c for c in state.data.children if c.category == change.category]
 
@@ -305,7 +304,9 @@ def _set_key(policy: Policy, dotted: str, value: Any) -> dict[str, Any]:
 def _policy(state: VariantState, change: PolicyChange) -> VariantState:
     policy = state.policy
     if change.preset is not None or change.file is not None:
-        source = change.preset if change.preset is not None else str(state.folder / (change.file or ""))
+        source = (
+            change.preset if change.preset is not None else str(state.folder / (change.file or ""))
+        )
         try:
             policy = load_policy(source)
         except PolicyError as exc:

@@ -109,7 +109,7 @@ def differences(rows: list[dict[str, Any]]) -> list[list[str]]:
     table = []
     for row in rows:
         cells = []
-        for column in CONTRACT_COLUMNS + ["status"]:
+        for column in [*CONTRACT_COLUMNS, "status"]:
             value = row[column]
             text = _text(value)
             if row is not base and column != "variant" and value != base[column]:

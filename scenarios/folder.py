@@ -38,7 +38,11 @@ def refuse_foreign(out: Path, kind: str, names: frozenset[str]) -> None:
     except (OSError, ValueError, AttributeError):
         found = None
     if found != kind:
-        what = f"a caseload {found} folder" if isinstance(found, str) else "a folder caseload did not write"
+        what = (
+            f"a caseload {found} folder"
+            if isinstance(found, str)
+            else "a folder caseload did not write"
+        )
         raise FolderError(
             f"{out}: is {what}, not a {kind} folder; not replacing it. "
             "Choose another folder, or empty this one."

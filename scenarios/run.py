@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from datetime import date
-from importlib import resources
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from importlib import metadata
+from datetime import date
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,12 @@ def prepare_plan(plan: Plan | Path | str) -> PreparedPlan:
         raise PlanError([f"{plan.file}: base {base_path}: {p}" for p in exc.problems]) from None
     problems: list[str] = []
     variants: list[tuple[str, VariantState]] = [
-        (BASE, VariantState(data=base, policy=policy, as_of=plan.as_of, seed=plan.seed, folder=plan.folder))
+        (
+            BASE,
+            VariantState(
+                data=base, policy=policy, as_of=plan.as_of, seed=plan.seed, folder=plan.folder
+            ),
+        )
     ]
     for variant in plan.variant:
         try:
@@ -161,7 +165,9 @@ def plan_summary(run: PlanRun) -> dict[str, Any]:
     prepared = run.prepared
     plan = prepared.plan
     slugs = variant_slugs([name for name, _ in prepared.variants])
-    policy_file = None if plan.policy in ("default", "barnet", "merton", "sutton") else plan.path(plan.policy)
+    policy_file = (
+        None if plan.policy in ("default", "barnet", "merton", "sutton") else plan.path(plan.policy)
+    )
     variants = []
     for slug, (name, state), outcome in zip(slugs, prepared.variants, run.outcomes, strict=True):
         info = summary(outcome.result)
@@ -219,7 +225,9 @@ def write_plan(run: PlanRun, out: Path | str) -> None:
             writer.writerow(COLUMNS)
             for row in rows:
                 writer.writerow([_cell(row[c]) for c in COLUMNS])
-        for slug, (_, state), outcome in zip(slugs, run.prepared.variants, run.outcomes, strict=True):
+        for slug, (_, state), outcome in zip(
+            slugs, run.prepared.variants, run.outcomes, strict=True
+        ):
             folder = tmp / "variants" / slug
             write_data(state.data, folder / "data")
             write_outputs(outcome.result, folder / "proposal")

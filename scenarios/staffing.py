@@ -140,7 +140,9 @@ class _Search:
                 continue
             k = levels[team]
             if self.from_scratch:
-                gone = {w.worker_id for w in data.workers if w.team_id == team and w.role.carries_cases}
+                gone = {
+                    w.worker_id for w in data.workers if w.team_id == team and w.role.carries_cases
+                }
                 data = workforce.remove_workers(data, gone)
             if k > 0 or (self.from_scratch and k >= 0):
                 sizes = workforce.post_sizes(round(k * self.granularity, 4))
@@ -168,9 +170,7 @@ class _Search:
             return known.cost
         best = self.bound(team, k)
         if k >= 0:
-            above = [
-                e.cost for (t, j), e in self.exact.items() if t == team and j > k and e.proven
-            ]
+            above = [e.cost for (t, j), e in self.exact.items() if t == team and j > k and e.proven]
             if above:
                 best = max(best, min(above))
         return best
@@ -227,9 +227,7 @@ def _add(a: Cost, b: Cost) -> Cost:
     return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
-def best_levels(
-    choices: list[list[tuple[int, Cost]]], total: int
-) -> tuple[Cost, list[int]] | None:
+def best_levels(choices: list[list[tuple[int, Cost]]], total: int) -> tuple[Cost, list[int]] | None:
     """Exact dynamic programme: one level per team, levels adding up to ``total``,
     least sum of costs (compared lexicographically); ties to the earlier, lower levels.
 
@@ -253,7 +251,9 @@ def best_levels(
 
 def _held_minimum(search: _Search, team: str) -> float:
     """FTE a team needs to hold the children it holds today under its service's cap."""
-    service = search.policy.services[next(t.service for t in search.data.teams if t.team_id == team)]
+    service = search.policy.services[
+        next(t.service for t in search.data.teams if t.team_id == team)
+    ]
     held = sum(1 for c in search.alone[team].children if c.worker_id is not None)
     units = math.ceil(held / service.max_children_per_fte / search.granularity - 1e-9)
     return units * search.granularity
@@ -399,7 +399,9 @@ def cap_per_fte(policy: Policy, data: ProblemData, per_fte: float) -> tuple[Poli
         for key, s in policy.services.items()
     }
     workers = tuple(
-        w.model_copy(update={"max_children": min(w.max_children, math.floor(per_fte * w.fte + 1e-9))})
+        w.model_copy(
+            update={"max_children": min(w.max_children, math.floor(per_fte * w.fte + 1e-9))}
+        )
         if w.max_children is not None
         else w
         for w in data.workers
@@ -443,9 +445,10 @@ def _share(search: _Search, mode: str, goal: float, units: int, add_only: bool) 
             break
         # The first round solves every team (the whole authority, reusable as the proposal).
         search.evaluate(levels if rounds == 1 else missing, processes)
-    proven = all(
-        (t, k) in search.exact and search.exact[(t, k)].proven for t, k in levels.items()
-    ) and not notes
+    proven = (
+        all((t, k) in search.exact and search.exact[(t, k)].proven for t, k in levels.items())
+        and not notes
+    )
     proposal = search.proposal(levels, processes)
     rows = _rows(search, levels, proposal, _share_reasons(search, levels, ranges), search.data)
     notes += _agreement(search, proposal)
@@ -494,9 +497,12 @@ def _share_reasons(
                 parts.append(f"{g:g} FTE more would change nothing")
             else:
                 word = "would" if after is not None else "could at most"
-                gain = _describe(here, value, True).replace("lets", "let").replace(
-                    "keeps", "keep"
-                ).replace("lowers", "lower")
+                gain = (
+                    _describe(here, value, True)
+                    .replace("lets", "let")
+                    .replace("keeps", "keep")
+                    .replace("lowers", "lower")
+                )
                 parts.append(f"{g:g} FTE more {word} {gain}, less than it gives elsewhere")
         if not parts:
             parts.append("no choice: every other team's level is fixed by the total")
@@ -570,7 +576,9 @@ def least_units(
     floor = {t: search.exact[(t, high[t])].waiting for t in high}
     # Binary search, all short teams side by side: least k in (low, high] reaching the floor.
     lo = {t: low[t] for t in high}
-    hi = {t: low[t] if search.exact[(t, low[t])].waiting <= floor[t] else k for t, k in high.items()}
+    hi = {
+        t: low[t] if search.exact[(t, low[t])].waiting <= floor[t] else k for t, k in high.items()
+    }
     while True:
         probe = {t: (lo[t] + hi[t]) // 2 for t in hi if hi[t] - lo[t] > 1}
         if not probe:
@@ -667,7 +675,8 @@ def _rows(
         new = tuple(
             w.worker_id
             for w in proposal.data.workers
-            if w.team_id == t and w.worker_id.startswith(f"{t}-{workforce.NEW_POST}-")
+            if w.team_id == t
+            and w.worker_id.startswith(f"{t}-{workforce.NEW_POST}-")
             and w.worker_id not in {x.worker_id for x in before.workers}
         )
         rows.append(

@@ -77,4 +77,3 @@ def run_tasks(
         return [function(item) for item in items]
     futures = [executor.submit(function, item) for item in items]
     return [future.result() for future in futures]
-

@@ -42,7 +42,11 @@ def capacity(worker: Worker, policy: Policy, data: ProblemData, as_of: date) -> 
         factor = policy.asye.factor_on(worker.asye_start, as_of)
     reduction = min(
         1.0,
-        sum(r.fraction for r in data.reductions if r.worker_id == worker.worker_id and r.active_on(as_of)),
+        sum(
+            r.fraction
+            for r in data.reductions
+            if r.worker_id == worker.worker_id and r.active_on(as_of)
+        ),
     )
     return round(worker.fte * factor * (1 - reduction), 4)
 
@@ -83,7 +87,9 @@ def rooms(data: ProblemData, policy: Policy, as_of: date) -> dict[str, Room]:
         cap_fte = capacity(w, policy, data, as_of)
         rules = policy.services.get(service[w.team_id])
         per_fte = rules.max_children_per_fte if rules is not None else 0.0
-        out[w.worker_id] = Room(w, cap_fte, count_cap(w, per_fte, cap_fte), held.get(w.worker_id, 0))
+        out[w.worker_id] = Room(
+            w, cap_fte, count_cap(w, per_fte, cap_fte), held.get(w.worker_id, 0)
+        )
     return out
 
 
@@ -170,8 +176,7 @@ def remove_workers(data: ProblemData, gone: set[str]) -> ProblemData:
         for c in data.children
     )
     teams = tuple(
-        t.model_copy(update={"manager_id": None}) if t.manager_id in gone else t
-        for t in data.teams
+        t.model_copy(update={"manager_id": None}) if t.manager_id in gone else t for t in data.teams
     )
     return ProblemData(
         teams=teams,
@@ -285,4 +290,6 @@ def subset(data: ProblemData, teams: set[str]) -> ProblemData:
 def held_outside_team(data: ProblemData) -> list[Child]:
     """Children held by a worker of another team (the staffing model needs none)."""
     team_of = {w.worker_id: w.team_id for w in data.workers}
-    return [c for c in data.children if c.worker_id is not None and team_of[c.worker_id] != c.team_id]
+    return [
+        c for c in data.children if c.worker_id is not None and team_of[c.worker_id] != c.team_id
+    ]
