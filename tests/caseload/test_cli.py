@@ -126,7 +126,8 @@ def test_every_command_has_help_with_an_example(command):
 def test_commands_are_the_documented_ones():
     """The README and docs describe exactly these commands."""
     assert set(main.commands) == {
-        *("validate", "allocate", "example", "demo", "explain", "report", "serve", "users")
+        *("validate", "allocate", "example", "demo", "explain", "report", "serve", "users"),
+        *("scenario", "plan-staffing", "plan-teams"),
     }
 
 
