@@ -355,7 +355,8 @@ def plan_staffing_command(
 @click.option(
     "--oversight-limit",
     is_flag=True,
-    help="Treat the policy's oversight maximum (cases per manager) as a hard limit.",
+    help="Treat the policy's oversight maximum (cases per manager) as a hard limit "
+    "[default: as the policy says (span.oversight_hard)].",
 )
 @click.option(
     "--work-limit",
@@ -396,7 +397,7 @@ def plan_teams_command(
             problem,
             policy,
             max_asye_per_manager=max_asye_per_manager,
-            oversight_limit=oversight_limit,
+            oversight_limit=True if oversight_limit else None,
             work_limit=work_limit,
             seed=seed,
         )

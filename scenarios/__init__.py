@@ -11,7 +11,6 @@
   (:func:`generate_authority`, ``caseload example`` and ``caseload demo``).
 """
 
-from scenarios.changes import working_days
 from scenarios.compare import COLUMNS as COMPARISON_COLUMNS
 from scenarios.compare import differences
 from scenarios.dfe import DFE_CSV, dfe_profile
@@ -69,7 +68,6 @@ __all__ = [
     "run_plan",
     "run_tasks",
     "service_kind",
-    "working_days",
     "write_example",
     "write_plan",
     "write_staffing",

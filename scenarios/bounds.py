@@ -81,7 +81,7 @@ def team_bound(
         floor = floors.get(wid, 0.0)
         open_to_new = room.worker.accepting and wid not in released
         if open_to_new:
-            spare += max(0, room.cap - held.get(wid, 0))
+            spare += workforce.NO_CAP if room.cap is None else max(0, room.cap - held.get(wid, 0))
             pool_floors.append(floor)
             pool_caps.append(room.capacity)
         else:

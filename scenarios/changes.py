@@ -14,15 +14,14 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import holidays
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from models import Child, Policy, PolicyError, ProblemData, Role, load_policy
+from models import Child, Policy, PolicyError, ProblemData, Role, load_policy, working_days
 from scenarios import workforce
 from scenarios.plan import (
     AddWorkers,
@@ -131,27 +130,6 @@ def _change_fte(state: VariantState, change: ChangeFte) -> VariantState:
         for w in state.data.workers
     )
     return replace(state, data=state.data.model_copy(update={"workers": workers}))
-
-
-_ENGLAND = holidays.country_holidays("GB", subdiv="ENG", years=range(2000, 2101))
-
-
-def working_days(start: date, end: date) -> int:
-    """Monday-to-Friday days from ``start`` to ``end`` inclusive, England's bank holidays
-    not counted.
-
-    Examples
-    --------
-    >>> working_days(date(2026, 12, 21), date(2027, 1, 8))  # Christmas, Boxing Day, New Year
-    11
-    """
-    days = 0
-    day = start
-    while day <= end:
-        if day.weekday() < 5 and day not in _ENGLAND:
-            days += 1
-        day += timedelta(days=1)
-    return days
 
 
 def _leave(state: VariantState, change: Leave) -> VariantState:

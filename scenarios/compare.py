@@ -76,7 +76,7 @@ def comparison_row(
         for w in result.workers
         if w.capacity > 0
         and (
-            w.children_after > w.max_children
+            (w.max_children is not None and w.children_after > w.max_children)
             or (w.max_load is not None and w.load_after > w.max_load + 1e-9)
         )
     )

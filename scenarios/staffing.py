@@ -31,7 +31,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from allocator import allocate
-from models import AllocationResult, ChildStatus, Options, Policy, ProblemData, SolveStatus
+from models import (
+    AllocationResult,
+    ChildStatus,
+    Options,
+    Policy,
+    ProblemData,
+    SolveStatus,
+    WorkerLoad,
+)
 from scenarios import workforce
 from scenarios.bounds import Cost, team_bound
 
@@ -234,7 +242,7 @@ def best_levels(choices: list[list[tuple[int, Cost]]], total: int) -> tuple[Cost
     Examples
     --------
     >>> best_levels([[(0, (0, 0, 9.0)), (1, (0, 0, 4.0))], [(0, (0, 0, 5.0)), (1, (0, 0, 1.0))]], 1)
-    ((0, 0, 5.0), [1, 0])
+    ((0, 0, 9.0), [1, 0])
     """
     states: dict[int, tuple[Cost, list[int]]] = {0: ((0, 0, 0.0), [])}
     for options in choices:
@@ -255,6 +263,8 @@ def _held_minimum(search: _Search, team: str) -> float:
         next(t.service for t in search.data.teams if t.team_id == team)
     ]
     held = sum(1 for c in search.alone[team].children if c.worker_id is not None)
+    if service.max_children_per_fte is None:
+        return 0.0
     units = math.ceil(held / service.max_children_per_fte / search.granularity - 1e-9)
     return units * search.granularity
 
@@ -395,7 +405,9 @@ def cap_per_fte(policy: Policy, data: ProblemData, per_fte: float) -> tuple[Poli
     """The policy and data with nobody allowed more than ``per_fte`` children per FTE: every
     service's count cap lowered to it, and agreed ``max_children`` to ``floor(per_fte * fte)``."""
     services = {
-        key: s.model_copy(update={"max_children_per_fte": min(s.max_children_per_fte, per_fte)})
+        key: s.model_copy(
+            update={"max_children_per_fte": min(s.max_children_per_fte or per_fte, per_fte)}
+        )
         for key, s in policy.services.items()
     }
     workers = tuple(
@@ -623,6 +635,8 @@ def least_units(
 def _new_post_cap(search: _Search, team: str) -> int:
     service = next(t.service for t in search.data.teams if t.team_id == team)
     per_fte = search.policy.services[service].max_children_per_fte
+    if per_fte is None:
+        return len(search.alone[team].children)
     return math.floor(per_fte * min(1.0, search.granularity) + 1e-9)
 
 
@@ -698,17 +712,20 @@ def _rows(
 
 
 def _agreement(search: _Search, proposal: AllocationResult) -> list[str]:
-    """A note when the engine's capacities or caps differ from the ones the bounds used."""
+    """A note when the engine's capacity differs from the one the bounds used, or its count
+    cap is above theirs (a cap below theirs keeps the bounds valid)."""
     rooms = workforce.rooms(proposal.data, search.policy, search.as_of)
-    off = [
-        w.worker_id
-        for w in proposal.workers
-        if w.worker_id in rooms
-        and (
-            abs(rooms[w.worker_id].capacity - w.capacity) > 1e-6
-            or (w.capacity > 0 and rooms[w.worker_id].cap != w.max_children)
-        )
-    ]
+
+    def differs(w: WorkerLoad) -> bool:
+        room = rooms.get(w.worker_id)
+        if room is None:
+            return False
+        if abs(room.capacity - w.capacity) > 1e-6:
+            return True
+        engine = w.max_children
+        return w.capacity > 0 and room.cap is not None and (engine is None or room.cap < engine)
+
+    off = [w.worker_id for w in proposal.workers if differs(w)]
     if not off:
         return []
     return [

@@ -117,7 +117,7 @@ def _numbers_check(
                 "(add a manager_id in teams.csv)"
             )
             continue
-        if fte > m * span.max_fte + 1e-9:
+        if span.max_fte is not None and fte > m * span.max_fte + 1e-9:
             more = math.ceil(fte / span.max_fte - 1e-9) - m
             fewer = round(fte - m * span.max_fte, 2)
             out.append(
@@ -156,7 +156,7 @@ def plan_teams(
     policy: Policy,
     *,
     max_asye_per_manager: int | None = None,
-    oversight_limit: bool = False,
+    oversight_limit: bool | None = None,
     work_limit: float = 30.0,
     time_limit: float = 120.0,
     seed: int = 0,
@@ -170,7 +170,8 @@ def plan_teams(
     max_asye_per_manager
         At most this many ASYE workers per team (no limit when ``None``).
     oversight_limit
-        Treat ``span.oversight_max`` cases per team as a hard limit (else reported).
+        Treat ``span.oversight_max`` cases per team as a hard limit (else reported);
+        ``None`` follows the policy (``span.oversight_hard``).
     work_limit, time_limit, seed
         CP-SAT deterministic work limit, wall-clock safety stop (seconds) and seed.
 
@@ -203,6 +204,15 @@ def plan_teams(
     ([('A', 5.0), ('B', 3.0)], 2)
     """
     span = policy.span
+    if span.max_fte is None and span.ideal_fte is None:
+        raise TeamsError(
+            [
+                f"policy {policy.name!r} sets no span (span.max_fte, span.ideal_fte): "
+                "there is nothing to arrange teams by"
+            ]
+        )
+    if oversight_limit is None:
+        oversight_limit = span.oversight_hard
     service_of = {t.team_id: t.service for t in data.teams}
     worker_ids = {w.worker_id for w in data.workers}
     managed: dict[str, list[str]] = {}
@@ -235,18 +245,20 @@ def plan_teams(
             model.add_exactly_one(x[w.worker_id, t] for t in managed[service])
     workers_of = {w.worker_id: w for ws in holders.values() for w in ws}
     all_managed = [t for ts in managed.values() for t in ts]
-    ideal = round(span.ideal_fte * SCALE)
+    ideal = None if span.ideal_fte is None else round(span.ideal_fte * SCALE)
     deviations = []
     case_terms: dict[str, list[Any]] = {}
     for t in all_managed:
         service = service_of[t]
         members = list(holders.get(service, []))
         fte = sum(round(w.fte * SCALE) * x[w.worker_id, t] for w in members)
-        model.add(fte <= round(span.max_fte * SCALE))
-        dev = model.new_int_var(0, 10_000 * SCALE, f"dev[{t}]")
-        model.add(dev >= fte - ideal)
-        model.add(dev >= ideal - fte)
-        deviations.append(dev)
+        if span.max_fte is not None:
+            model.add(fte <= round(span.max_fte * SCALE))
+        if ideal is not None:
+            dev = model.new_int_var(0, 10_000 * SCALE, f"dev[{t}]")
+            model.add(dev >= fte - ideal)
+            model.add(dev >= ideal - fte)
+            deviations.append(dev)
         if max_asye_per_manager is not None:
             model.add(
                 sum(x[w.worker_id, t] for w in members if w.role is Role.ASYE)
@@ -304,7 +316,7 @@ def _packing(
             f"service {service}: {len(workers)} workers ({sum(sizes):g} FTE, posts of "
             f"{', '.join(f'{s:g}' for s in sizes[:6])}{', ...' if len(sizes) > 6 else ''}) "
             f"cannot be packed into {len(managed.get(service, []))} teams of at most "
-            f"{policy.span.max_fte:g} FTE with the other limits"
+            f"{policy.span.max_fte or 0:g} FTE with the other limits"
         )
     return ["no arrangement meets every limit:", *out]
 
@@ -371,7 +383,7 @@ def _result(
         now = [w for w in workers if w.team_id == t.team_id and w.role.carries_cases]
         fte_after = round(sum(w.fte for w in now), 2)
         managed = t.manager_id is not None and any(w.worker_id == t.manager_id for w in workers)
-        if managed:
+        if managed and span.ideal_fte is not None:
             deviation += abs(fte_after - span.ideal_fte)
 
         def cases(team_workers: list[Any], team: str = t.team_id) -> int:

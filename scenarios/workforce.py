@@ -20,6 +20,8 @@ from models import Child, Policy, ProblemData, Role, Team, Worker
 
 ROUNDING = 1e-9
 NEW_POST = "NEW"
+NO_CAP = 10**9
+"""Spare room of a worker without a count cap (an agreed override, or none set)."""
 """Hypothetical posts are named ``<team>-NEW-<k>`` (scenario-format.md)."""
 
 
@@ -33,7 +35,7 @@ def capacity(worker: Worker, policy: Policy, data: ProblemData, as_of: date) -> 
     ...            asye_start=date(2026, 5, 23))
     >>> data = ProblemData(teams=(Team(team_id="T1", service="cin"),), workers=(w,), children=())
     >>> capacity(w, load_policy("default"), data, date(2026, 11, 23))
-    0.65
+    0.75
     """
     if not worker.role.carries_cases:
         return 0.0
@@ -51,12 +53,17 @@ def capacity(worker: Worker, policy: Policy, data: ProblemData, as_of: date) -> 
     return round(worker.fte * factor * (1 - reduction), 4)
 
 
-def count_cap(worker: Worker, per_fte: float, cap_fte: float) -> int:
-    """Most children: the agreed ``max_children``, else ``floor(per_fte * capacity)``."""
+def count_cap(worker: Worker, per_fte: float | None, cap_fte: float) -> int | None:
+    """At least the most children the engine lets the worker hold: the agreed
+    ``max_children`` (before any reduction), else ``floor(per_fte * capacity)``; ``None``
+    when no count cap applies. The engine's cap is never above this (it scales an agreed
+    cap by reductions and keeps it under the service's), so bounds built on it hold."""
     if cap_fte <= 0:
         return 0
     if worker.max_children is not None:
         return worker.max_children
+    if per_fte is None:
+        return None
     return math.floor(per_fte * cap_fte + ROUNDING)
 
 
@@ -66,12 +73,15 @@ class Room:
 
     worker: Worker
     capacity: float
-    cap: int
+    cap: int | None
     held: int
 
     @property
     def spare(self) -> int:
-        """Children the worker could still take under the count cap (0 when at or above)."""
+        """Children the worker could still take under the count cap (0 when at or above;
+        a large number when no count cap applies)."""
+        if self.cap is None:
+            return NO_CAP
         return max(0, self.cap - self.held)
 
 
@@ -82,14 +92,14 @@ def rooms(data: ProblemData, policy: Policy, as_of: date) -> dict[str, Room]:
     for c in data.children:
         if c.worker_id is not None:
             held[c.worker_id] = held.get(c.worker_id, 0) + 1
+    overridden = {o.worker_id for o in data.overrides}
     out = {}
     for w in data.workers:
         cap_fte = capacity(w, policy, data, as_of)
         rules = policy.services.get(service[w.team_id])
-        per_fte = rules.max_children_per_fte if rules is not None else 0.0
-        out[w.worker_id] = Room(
-            w, cap_fte, count_cap(w, per_fte, cap_fte), held.get(w.worker_id, 0)
-        )
+        per_fte = rules.max_children_per_fte if rules is not None else None
+        cap = None if w.worker_id in overridden else count_cap(w, per_fte, cap_fte)
+        out[w.worker_id] = Room(w, cap_fte, cap, held.get(w.worker_id, 0))
     return out
 
 
@@ -178,12 +188,32 @@ def remove_workers(data: ProblemData, gone: set[str]) -> ProblemData:
     teams = tuple(
         t.model_copy(update={"manager_id": None}) if t.manager_id in gone else t for t in data.teams
     )
+    workers = tuple(w for w in data.workers if w.worker_id not in gone)
+    return _rebuilt(data, teams, workers, children)
+
+
+def _rebuilt(
+    data: ProblemData,
+    teams: tuple[Team, ...],
+    workers: tuple[Worker, ...],
+    children: tuple[Child, ...],
+) -> ProblemData:
+    """``data`` with these teams, workers and children; every other table (reductions,
+    overrides, adjustments, ...) keeps the rows whose worker and child are still there."""
+    worker_ids = {w.worker_id for w in workers}
+    child_ids = {c.child_id for c in children}
+    fields: dict[str, object] = {}
+    for name, value in data:
+        if name in ("teams", "workers", "children") or not isinstance(value, tuple):
+            continue
+        fields[name] = tuple(
+            row
+            for row in value
+            if getattr(row, "worker_id", None) in (None, *worker_ids)
+            and getattr(row, "child_id", None) in (None, *child_ids)
+        )
     return ProblemData(
-        teams=teams,
-        workers=tuple(w for w in data.workers if w.worker_id not in gone),
-        children=children,
-        reductions=tuple(r for r in data.reductions if r.worker_id not in gone),
-        source=data.source,
+        **{**dict(data), **fields, "teams": teams, "workers": workers, "children": children}
     )
 
 
@@ -271,20 +301,14 @@ def subset(data: ProblemData, teams: set[str]) -> ProblemData:
         if c.previous_worker_id is not None and c.previous_worker_id not in ids:
             c = c.model_copy(update={"previous_worker_id": None})
         children.append(c)
-    team_rows: list[Team] = [
+    team_rows = tuple(
         t.model_copy(update={"manager_id": None})
         if t.manager_id is not None and t.manager_id not in ids
         else t
         for t in data.teams
         if t.team_id in teams
-    ]
-    return ProblemData(
-        teams=tuple(team_rows),
-        workers=workers,
-        children=tuple(children),
-        reductions=tuple(r for r in data.reductions if r.worker_id in ids),
-        source=data.source,
     )
+    return _rebuilt(data, team_rows, workers, tuple(children))
 
 
 def held_outside_team(data: ProblemData) -> list[Child]:
