@@ -602,33 +602,39 @@ def least_units(
             else:
                 lo[t] = k
     levels = {t: (hi[t] if t in hi else low[t]) for t in teams}
+    floor = {t: floor.get(t, 0) for t in teams}
+
+    def settled(team: str, k: int) -> bool:
+        """The engine's count of children waiting at ``k`` units is the least possible."""
+        e = search.exact[(team, k)]
+        return e.proven or e.waiting == 0 or e.waiting == search.bound(team, k)[0]
+
+    proven = True
     for t in teams:
         k = levels[t]
-        fte = k * search.granularity
-        if t not in hi:
-            reasons[t] = (
-                "no post needed: no child waits"
-                if k == 0
-                else f"{fte:g} FTE: the least with room for every waiting child under the caps "
-                "(a count of places), and the engine places them all"
-            )
-            continue
+        g = search.granularity
         stuck = floor[t]
-        reasons[t] = (
-            f"{fte:g} FTE: with {(k - 1) * search.granularity:g} FTE the engine leaves "
-            f"{search.exact[(t, k - 1)].waiting if (t, k - 1) in search.exact else 'more'} "
-            "waiting"
-            if k > 0
-            else "no post helps"
-        )
+        if k == 0:
+            reasons[t] = "no post needed: no child waits" if not stuck else "no post helps"
+        elif (t, k - 1) in search.exact:
+            reasons[t] = (
+                f"{k * g:g} FTE: with {(k - 1) * g:g} FTE the engine leaves "
+                f"{search.exact[(t, k - 1)].waiting} waiting"
+            )
+        else:
+            reasons[t] = (
+                f"{k * g:g} FTE: with less there is no room for every waiting child under "
+                "the caps (a count of places)"
+            )
         if stuck:
             reasons[t] += (
                 f"; {stuck} child{'ren' if stuck != 1 else ''} no new post can take "
-                "(a skill, a sibling rule or the manager's oversight limit)"
+                "(a skill, a sibling rule or another limit)"
             )
-    proven = all(search.exact[(t, levels[t])].proven for t in teams) and all(
-        search.exact[(t, levels[t] - 1)].proven for t in hi if (t, levels[t] - 1) in search.exact
-    )
+        below = k > 0 and (
+            search.bound(t, k - 1)[0] > stuck or ((t, k - 1) in search.exact and settled(t, k - 1))
+        )
+        proven = proven and settled(t, k) and (k == 0 or below)
     return levels, reasons, proven
 
 
