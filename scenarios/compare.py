@@ -51,7 +51,7 @@ def comparison_row(
     name: str,
     data: ProblemData,
     result: AllocationResult,
-    fte_needed: float,
+    fte_needed: float | None,
     stuck: int,
     fte_proven: bool,
 ) -> dict[str, Any]:

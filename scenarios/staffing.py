@@ -652,16 +652,18 @@ def fte_needed(
     options: Options,
     result: AllocationResult,
     granularity: float = 1.0,
-) -> tuple[float, int, bool]:
+) -> tuple[float | None, int, bool]:
     """Extra case-holding FTE (in posts of ``granularity``) that leaves no child waiting in
     ``result``'s data, held children staying where they are.
 
-    Returns ``(fte, children no new post can take, proven)``; 0 FTE when nobody waits.
+    Returns ``(fte, children no new post can take, proven)``; 0 FTE when nobody waits;
+    ``None`` when a child is held by a worker of another team (staffing decides team by
+    team).
     """
     if result.children_unallocated == 0:
         return 0.0, 0, result.status is SolveStatus.OPTIMAL
     if workforce.held_outside_team(data):
-        return math.nan, 0, False
+        return None, 0, False
     search = _Search(data, policy, options, granularity)
     levels, _, proven = least_units(search, first=result)
     stuck = sum(search.exact[(t, k)].waiting for t, k in levels.items())
