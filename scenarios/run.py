@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator import InputError, read_data, summary, write_data, write_outputs
-from models import Options, Policy, PolicyError, ProblemData, load_policy
+from models import PRESETS, Options, Policy, PolicyError, ProblemData, load_policy
 from scenarios.changes import VariantState, build_variant
 from scenarios.chart import CHART_FILES, write_chart
 from scenarios.compare import COLUMNS
@@ -71,7 +71,7 @@ class PlanRun:
 
 def _policy(plan: Plan) -> Policy:
     name = plan.policy
-    source = name if name in ("default", "barnet", "merton", "sutton") else str(plan.path(name))
+    source = name if name in PRESETS else str(plan.path(name))
     try:
         return load_policy(source)
     except PolicyError as exc:
@@ -165,9 +165,7 @@ def plan_summary(run: PlanRun) -> dict[str, Any]:
     prepared = run.prepared
     plan = prepared.plan
     slugs = variant_slugs([name for name, _ in prepared.variants])
-    policy_file = (
-        None if plan.policy in ("default", "barnet", "merton", "sutton") else plan.path(plan.policy)
-    )
+    policy_file = None if plan.policy in PRESETS else plan.path(plan.policy)
     variants = []
     for slug, (name, state), outcome in zip(slugs, prepared.variants, run.outcomes, strict=True):
         info = summary(outcome.result)
