@@ -45,6 +45,10 @@ from scenarios.bounds import Cost, team_bound
 
 MAX_ROUNDS = 60
 """Most rounds of the lazy programme before it stops (reported, never silent)."""
+PROBE_WORK = 2.0
+"""Work limit of a solve that only counts the children left waiting (least staffing)."""
+PROBE_GAP = 0.01
+"""Balance gap of such a solve: the balance it finds is not reported."""
 
 
 class StaffingError(ValueError):
@@ -183,16 +187,26 @@ class _Search:
                 best = max(best, min(above))
         return best
 
-    def evaluate(self, levels: dict[str, int], processes: int = 1) -> AllocationResult:
-        """Solve the teams of ``levels`` at their levels in one engine run."""
+    def evaluate(
+        self, levels: dict[str, int], processes: int = 1, probe: bool = False
+    ) -> AllocationResult:
+        """Solve the teams of ``levels`` at their levels in one engine run.
+
+        A ``probe`` only needs the children left waiting (the engine's first stage): it
+        runs with a work limit of at most :data:`PROBE_WORK` and a balance gap of at least
+        :data:`PROBE_GAP`, and is never reused as a proposal."""
         part = self.staffed(workforce.subset(self.data, set(levels)), levels)
-        options = self.options.model_copy(update={"processes": processes})
-        result = allocate(part, self.policy, options)
+        update: dict[str, object] = {"processes": processes}
+        if probe:
+            update["work_limit"] = min(self.options.work_budget, PROBE_WORK)
+            update["gap_limit"] = max(self.options.gap_limit, PROBE_GAP)
+        result = allocate(part, self.policy, self.options.model_copy(update=update))
         proven = result.status is SolveStatus.OPTIMAL
         for team, cost in team_costs(result, part, levels).items():
             self.exact[(team, levels[team])] = Evaluation(*cost, proven=proven)
         self.solves += len(levels)
-        self.batches.append((dict(levels), result))
+        if not probe:
+            self.batches.append((dict(levels), result))
         return result
 
     def level_fte(self, team: str, k: int) -> float:
@@ -562,7 +576,6 @@ def least_units(
     if first is not None:
         for team, cost in team_costs(first, search.data, teams).items():
             search.exact[(team, 0)] = Evaluation(*cost, proven=first.status is SolveStatus.OPTIMAL)
-        search.batches.append((dict.fromkeys(teams, 0), first))
     low: dict[str, int] = {}
     for team in teams:
         if (team, 0) in search.exact and search.exact[(team, 0)].waiting == 0:
@@ -574,7 +587,7 @@ def least_units(
         low[team] = k
     todo = {t: k for t, k in low.items() if (t, k) not in search.exact}
     if todo:
-        search.evaluate(low if first is None else todo, processes)
+        search.evaluate(low if first is None else todo, processes, probe=first is not None)
     reasons: dict[str, str] = {}
     short = {t for t in teams if search.exact[(t, low[t])].waiting > 0}
     high: dict[str, int] = {}
@@ -584,7 +597,7 @@ def least_units(
         posts = math.ceil(waiting / per_post)
         high[team] = low[team] + math.ceil(posts / search.granularity)
     if high:
-        search.evaluate(high, processes)
+        search.evaluate(high, processes, probe=True)
     floor = {t: search.exact[(t, high[t])].waiting for t in high}
     # Binary search, all short teams side by side: least k in (low, high] reaching the floor.
     lo = {t: low[t] for t in high}
@@ -595,7 +608,7 @@ def least_units(
         probe = {t: (lo[t] + hi[t]) // 2 for t in hi if hi[t] - lo[t] > 1}
         if not probe:
             break
-        search.evaluate(probe, processes)
+        search.evaluate(probe, processes, probe=True)
         for t, k in probe.items():
             if search.exact[(t, k)].waiting <= floor[t]:
                 hi[t] = k
