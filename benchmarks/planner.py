@@ -80,7 +80,7 @@ def item_npap(name: str) -> dict:
     data = read_data(folder, policy)
     options = Options(as_of=AS_OF, gap_limit=0, work_limit=60, time_limit=600)
     started = time.perf_counter()
-    known = allocate(data, policy, options)
+    allocate(data, policy, options)
     known_seconds = time.perf_counter() - started
     started = time.perf_counter()
     result = plan_staffing(data, policy, options, total_fte=len(npap.workers), from_scratch=True)

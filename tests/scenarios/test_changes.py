@@ -110,8 +110,9 @@ def test_remove_workers_leaves_their_children_waiting():
 
 
 def test_reduce_fte_takes_the_most_spare_first_and_cuts_the_last_part_way():
-    """reduce_fte 1.25 in T1: spare room W3 10, W1 6, W2 4 (cap 5, holds 1), so W3 goes
-    whole and W1 is cut from 1 to 0.75 FTE, its children waiting for reallocation."""
+    """reduce_fte takes whole posts with the most spare room first, then cuts one part-way."""
+    # Spare room in T1: W3 10, W1 6, W2 4 (cap 5, holds 1); 1.25 FTE takes W3 whole and cuts
+    # W1 from 1 to 0.75 FTE, its children waiting for reallocation.
     state = build({"kind": "reduce_fte", "team": "T1", "fte": 1.25})
     workers = {w.worker_id: w for w in state.data.workers}
     assert "W3" not in workers
@@ -186,8 +187,7 @@ def test_asye_cohort_joins_on_its_start():
 
 
 def test_demand_draws_from_the_scope_with_the_seed():
-    """demand adds waiting referrals copied from the scope's children (families whole),
-    the same for the same seed, and differs for another."""
+    """demand adds referrals drawn from the scope's children, the same for the same seed."""
     state = build({"kind": "demand", "team": "T1", "percent": 50})  # 6 children in T1 -> 3
     new = [c for c in state.data.children if "-REF-" in c.child_id]
     assert len(new) == 3

@@ -73,8 +73,7 @@ def test_serial_and_pooled_runs_are_identical(small_plan, small_run):
 
 
 def test_the_plan_folder(small_run, tmp_path):
-    """comparison.csv (base first, the spec's columns first), the chart, summary.json and
-    each variant's data and proposal are written; the proposal reads back."""
+    """The comparison, chart, summary and each variant's data and proposal are written."""
     run = small_run
     out = tmp_path / "out"
     write_plan(run, out)

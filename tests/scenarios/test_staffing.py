@@ -118,8 +118,7 @@ def test_half_posts_with_granularity():
 
 
 def test_bad_options_are_named():
-    """A target of 0, a granularity not dividing 1, several modes, a total below what held
-    children need: each one line naming the option."""
+    """Each bad staffing option is one line naming the option."""
     data = problem(
         workers=[worker("W1")], children=[child(f"C{i}", worker_id="W1") for i in range(4)]
     )
@@ -184,8 +183,8 @@ def test_bounds_never_exceed_the_engine():
 
 @pytest.mark.parametrize("name", ["pathological", "bench2/instance9"])
 def test_npap_from_a_data_folder_reaches_the_best_known(name, tmp_path):
-    """Given only the number of nurses, staffing plus allocation reach NPAP's best known
-    objective, proven (the other instances run in benchmarks/planner.py)."""
+    """Given only the nurses, staffing and allocation reach NPAP's best known, proven."""
+    # The other instances run in benchmarks/planner.py (docs/benchmarks.md).
     npap, policy = read_npap(NPAP_ROOT / f"{name}.txt")
     write_data(npap, tmp_path / "data")
     data = read_data(tmp_path / "data", policy)
