@@ -417,13 +417,15 @@ def plan_staffing(
 
 def cap_per_fte(policy: Policy, data: ProblemData, per_fte: float) -> tuple[Policy, ProblemData]:
     """The policy and data with nobody allowed more than ``per_fte`` children per FTE: every
-    service's count cap lowered to it, and agreed ``max_children`` to ``floor(per_fte * fte)``."""
-    services = {
-        key: s.model_copy(
-            update={"max_children_per_fte": min(s.max_children_per_fte or per_fte, per_fte)}
+    service's count cap lowered to it (and the lower end of its range with it), and agreed
+    ``max_children`` to ``floor(per_fte * fte)``."""
+    services = {}
+    for key, s in policy.services.items():
+        cap = min(s.max_children_per_fte or per_fte, per_fte)
+        low = None if s.min_children_per_fte is None else min(s.min_children_per_fte, cap)
+        services[key] = s.model_copy(
+            update={"max_children_per_fte": cap, "min_children_per_fte": low}
         )
-        for key, s in policy.services.items()
-    }
     workers = tuple(
         w.model_copy(
             update={"max_children": min(w.max_children, math.floor(per_fte * w.fte + 1e-9))}

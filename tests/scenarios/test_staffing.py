@@ -197,3 +197,17 @@ def test_npap_from_a_data_folder_reaches_the_best_known(name, tmp_path):
     )
     assert result.proven
     assert result.proposal.objective == NPAP_BEST_KNOWN[name]
+
+
+def test_a_target_below_a_range_keeps_a_valid_policy(tmp_path):
+    """A target under Merton's CiN range (18-20) gives a proposal folder that reads back."""
+    from allocator import read_outputs, write_outputs
+    from models import load_policy
+
+    data = problem(children=[child(f"C{i}") for i in range(16)])
+    result = plan_staffing(
+        data, load_policy("merton"), OPTIONS, target_per_fte=15, from_scratch=True
+    )
+    assert result.teams[0].fte_proposed == 2.0
+    write_outputs(result.proposal, tmp_path / "proposal")
+    assert read_outputs(tmp_path / "proposal").policy.services["cin"].max_children_per_fte == 15
