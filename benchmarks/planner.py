@@ -164,6 +164,28 @@ def median_of(kind: str, args: list[str], repeats: int) -> tuple[dict, list[floa
 # --- the report ---------------------------------------------------------------------
 
 
+def _burn(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def cores() -> str:
+    """How much two processes side by side really get: a busy loop alone, then two at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    alone = _burn(10_000_000)
+    with ProcessPoolExecutor(2) as pool:
+        pair = list(pool.map(_burn, [10_000_000] * 2))
+    return (
+        f"- two processes side by side: a busy loop takes {alone:.2f} s alone and "
+        f"{max(pair):.2f} s each with two at once ({2 * alone / max(pair):.2f}x the throughput "
+        "of one process)"
+    )
+
+
 def machine() -> list[str]:
     try:
         commit = subprocess.run(
@@ -182,6 +204,7 @@ def machine() -> list[str]:
         f"load average at start {load:.1f} (the machine is shared: times are noisy)",
         f"- Python {platform.python_version()}, OR-Tools {metadata.version('ortools')}",
         f"- code: commit {commit}{' + uncommitted changes' if dirty else ''}",
+        cores(),
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import date
@@ -150,8 +151,13 @@ def scenario_run(
             f"plan {prepared.plan.name!r}: base and {len(prepared.variants) - 1} variants",
             err=True,
         )
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\rvariants: {done}/{total} done", err=True, nl=done == total)
+
     with _pool(processes, len(prepared.variants)) as pool:
-        run = run_plan(prepared, settings, pool)
+        run = run_plan(prepared, settings, pool, progress)
     try:
         write_plan(run, out)
     except FolderError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
@@ -135,11 +136,15 @@ def variant_tasks(prepared: PreparedPlan, settings: RunSettings) -> list[Variant
 
 
 def run_plan(
-    prepared: PreparedPlan, settings: RunSettings, executor: Executor | None = None
+    prepared: PreparedPlan,
+    settings: RunSettings,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PlanRun:
     """Evaluate every variant (side by side through ``executor`` when given); the outcomes
-    are the same whichever way they run."""
-    outcomes = run_tasks(evaluate_variant, variant_tasks(prepared, settings), executor)
+    are the same whichever way they run. ``progress(done, total)`` follows the variants."""
+    tasks = variant_tasks(prepared, settings)
+    outcomes = run_tasks(evaluate_variant, tasks, executor, progress)
     return PlanRun(prepared, settings, tuple(outcomes))
 
 

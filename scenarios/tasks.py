@@ -69,11 +69,24 @@ def evaluate_variant(task: VariantTask) -> VariantOutcome:
 
 
 def run_tasks(
-    function: Callable[[T], R], items: Sequence[T], executor: Executor | None = None
+    function: Callable[[T], R],
+    items: Sequence[T],
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R]:
     """``function`` over ``items``, in the order of ``items``: inline without an executor
-    (or for a single item), else submitted to ``executor`` and collected in order."""
+    (or for a single item), else submitted to ``executor`` and collected in order;
+    ``progress(done, total)`` after each result."""
+    out: list[R] = []
     if executor is None or len(items) <= 1:
-        return [function(item) for item in items]
+        for item in items:
+            out.append(function(item))
+            if progress:
+                progress(len(out), len(items))
+        return out
     futures = [executor.submit(function, item) for item in items]
-    return [future.result() for future in futures]
+    for future in futures:
+        out.append(future.result())
+        if progress:
+            progress(len(out), len(items))
+    return out
