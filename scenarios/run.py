@@ -28,8 +28,12 @@ from scenarios.folder import atomic_output
 from scenarios.plan import BASE, Plan, PlanError, read_plan, variant_slugs
 from scenarios.tasks import VariantOutcome, VariantTask, evaluate_variant, run_tasks
 
-PLAN_FILES = frozenset({"comparison.csv", "summary.json", "variants", *CHART_FILES})
-"""What ``scenario run --out DIR`` writes."""
+PLAN_FILES = frozenset(
+    {"comparison.csv", "summary.json", "variants", *CHART_FILES}
+    | {"report.html", "report.xlsx", "report.pdf"}
+)
+"""What ``scenario run --out DIR`` writes, and the reports ``caseload report DIR`` renders
+into it (they belong to the folder: a later run replaces them with the rest)."""
 
 
 @dataclass(frozen=True)

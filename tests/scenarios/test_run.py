@@ -149,3 +149,12 @@ def test_run_tasks_keeps_the_order_of_items():
 
     with ThreadPoolExecutor(3) as pool:
         assert run_tasks(abs, [-3, 1, -2], pool) == run_tasks(abs, [-3, 1, -2]) == [3, 1, 2]
+
+
+def test_a_plan_folder_with_its_report_is_replaced(small_run, tmp_path):
+    """A report rendered into a plan folder belongs to it: the next run replaces the folder."""
+    out = tmp_path / "out"
+    write_plan(small_run, out)
+    (out / "report.html").write_text("<html></html>")
+    write_plan(small_run, out)
+    assert not (out / "report.html").exists()
