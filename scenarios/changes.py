@@ -197,7 +197,8 @@ def _scope(state: VariantState, change: Demand) -> list[Child]:
 def _demand(state: VariantState, change: Demand) -> VariantState:
     """New referrals drawn from the scope's own children: a child picked at random brings
     its category, weight, level, flags, distance, skill and patch; a child with siblings
-    brings a new sibling group of the same size (cut to what is left to draw)."""
+    brings a new sibling group of the same size (cut to what is left to draw). A new
+    referral is never awaiting closure."""
     scope = _scope(state, change)
     if not scope:
         raise ChangeError("no children in that scope to draw the mix of new referrals from")
@@ -239,6 +240,7 @@ def _demand(state: VariantState, change: Demand) -> VariantState:
                         "family_id": family,
                         "previous_worker_id": None,
                         "referred_on": state.as_of,
+                        "awaiting_closure": False,
                     }
                 )
             )
