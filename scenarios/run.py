@@ -26,7 +26,13 @@ from scenarios.compare import COLUMNS
 from scenarios.example import generate_authority
 from scenarios.folder import atomic_output
 from scenarios.plan import BASE, Plan, PlanError, read_plan, variant_slugs
-from scenarios.tasks import VariantOutcome, VariantTask, evaluate_variant, run_tasks
+from scenarios.tasks import (
+    VariantOutcome,
+    VariantTask,
+    evaluate_variant,
+    run_tasks,
+    variant_cost,
+)
 
 PLAN_FILES = frozenset(
     {"comparison.csv", "summary.json", "variants", *CHART_FILES}
@@ -148,7 +154,7 @@ def run_plan(
     """Evaluate every variant (side by side through ``executor`` when given); the outcomes
     are the same whichever way they run. ``progress(done, total)`` follows the variants."""
     tasks = variant_tasks(prepared, settings)
-    outcomes = run_tasks(evaluate_variant, tasks, executor, progress)
+    outcomes = run_tasks(evaluate_variant, tasks, executor, progress, variant_cost)
     return PlanRun(prepared, settings, tuple(outcomes))
 
 

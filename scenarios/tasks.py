@@ -73,9 +73,11 @@ def run_tasks(
     items: Sequence[T],
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cost: Callable[[T], float] | None = None,
 ) -> list[R]:
     """``function`` over ``items``, in the order of ``items``: inline without an executor
-    (or for a single item), else submitted to ``executor`` and collected in order;
+    (or for a single item), else submitted to ``executor`` (the costliest first when
+    ``cost`` estimates it, so a long task does not start last) and collected in order;
     ``progress(done, total)`` after each result."""
     out: list[R] = []
     if executor is None or len(items) <= 1:
@@ -84,9 +86,16 @@ def run_tasks(
             if progress:
                 progress(len(out), len(items))
         return out
-    futures = [executor.submit(function, item) for item in items]
-    for future in futures:
-        out.append(future.result())
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i]) if cost else 0)
+    futures = {i: executor.submit(function, items[i]) for i in order}
+    for i in range(len(items)):
+        out.append(futures[i].result())
         if progress:
             progress(len(out), len(items))
     return out
+
+
+def variant_cost(task: VariantTask) -> float:
+    """A variant's expected solving effort: the children it must place."""
+    released = set(task.options.release)
+    return sum(1 for c in task.data.children if c.worker_id is None or c.worker_id in released)
