@@ -87,6 +87,7 @@ class _Limits:
     steps: int
     effort: float
     deadline: float | None
+    counting: bool | None = None
 
 
 def prove(
@@ -98,6 +99,7 @@ def prove(
     steps: int = 200_000,
     effort: float = 2.0,
     deadline: float | None = None,
+    counting: bool | None = None,
 ) -> Proof:
     """The cheapest measure vector some allocation reaches, proven, or why not.
 
@@ -117,9 +119,11 @@ def prove(
         Confirmation effort allowed (the units of :attr:`Verdict.effort`).
     deadline
         ``time.monotonic()`` instant to give up at, whatever the budget.
+    counting
+        Passed to :class:`Search` (``None``: where rooms bind).
     """
     proof = Proof(proven=False)
-    limits = _Limits(steps, effort, deadline)
+    limits = _Limits(steps, effort, deadline, counting)
     start = _start(problem, proof)
     if start is None:
         return proof
@@ -273,7 +277,9 @@ def _search(
     whole = measured_windows == list(zip(lo, hi, strict=True))
     for m in moduli:
         budget = limits.steps - proof.steps
-        search = Search(problem, m, wins, budget, deadline=limits.deadline, lazy=True)
+        search = Search(
+            problem, m, wins, budget, counting=limits.counting, deadline=limits.deadline, lazy=True
+        )
         try:
             search.prepare()
         except GiveUp:
