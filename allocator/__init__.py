@@ -48,6 +48,7 @@ def __getattr__(name: str) -> Any:
         return getattr(solve, name)
     raise AttributeError(f"module 'allocator' has no attribute {name!r}")
 
+
 __all__ = [
     "REPORT_FILES",
     "InputError",

@@ -49,8 +49,9 @@ def solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--gap-limit",
                 default=1e-4,
                 show_default=True,
-                help="Stop balancing within this relative gap of the bound; such a result "
-                "is reported 'feasible' with its gap. 0 insists on proven optimality.",
+                help="Let CP-SAT stop balancing within this relative gap of the bound; the "
+                "proof stage then tries to close it, else the result is reported 'feasible' "
+                "with its gap. 0 has CP-SAT insist on proof.",
             ),
             click.option("--seed", default=0, show_default=True, help="Solver random seed."),
             click.option(

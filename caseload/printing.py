@@ -77,6 +77,7 @@ def human_summary(result: Any, s: dict[str, Any], out: Path, verbose: bool = Fal
         lines += [f"  {f.message.removeprefix('team ')}" for f in waiting]
     lines += _new_bands(result)
     lines += _evenness(result, s)
+    lines.append(_how_even(s))
     split = s["sibling_groups_split"]
     if split:
         lines.append(
@@ -96,8 +97,42 @@ def human_summary(result: Any, s: dict[str, Any], out: Path, verbose: bool = Fal
             f"{s['best_bound']:.2f}, gap {100 * (gap or 0):.4f}%, {s['solve_seconds']:.1f} s; "
             f"greedy baseline {s['greedy_objective']:.2f}."
         )
+        lines += _routes(s.get("proof"))
     lines.append(f"Wrote {out}/ ({OUTPUT_LISTING}).")
     return "\n".join(lines)
+
+
+def _how_even(s: dict[str, Any]) -> str:
+    """Whether the proposal is proven the most even the rules allow, in a manager's words."""
+    if s["status"] == "optimal":
+        return "This is the most even allocation the rules allow (proven)."
+    gap = s.get("gap") or 0.0
+    if gap > 0:
+        return (
+            f"The solver stopped at its limit: the loads are within {100 * gap:.3f}% of the "
+            "most even the rules allow (summary.json: gap)."
+        )
+    return (
+        "The loads are as even as the rules allow (proven), but the solver stopped at its "
+        "limit before proving every other aim (summary.json: status feasible)."
+    )
+
+
+def _routes(proof: dict[str, Any] | None) -> list[str]:
+    """How the balance and complexity stages were settled (the proof stage or CP-SAT)."""
+    if not proof:
+        return []
+    out = []
+    for stage in ("balance", "complexity"):
+        routes = proof.get(stage) or {}
+        total = sum(routes.values())
+        if total:
+            out.append(
+                f"{stage.capitalize()}: {routes.get('proof', 0)} of {total} sub-problems proven "
+                f"by the proof stage, {routes.get('cp-sat+proof', 0)} closed by it after CP-SAT, "
+                f"{routes.get('cp-sat', 0)} by CP-SAT alone."
+            )
+    return out
 
 
 def _new_bands(result: Any) -> list[str]:

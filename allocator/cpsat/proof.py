@@ -539,6 +539,7 @@ def prove_stage(
     upper: int | None = None,
     lower: float | None = None,
     loads: list[dict[int, int]] | None = None,
+    loads_guessed: bool = False,
     earlier: Settled | None = None,
     hint: dict[int, int | None] | None = None,
     deadline: float | None = None,
@@ -547,8 +548,11 @@ def prove_stage(
 
     ``upper`` is the incumbent's value, ``lower`` a bound already proven (CP-SAT's),
     both in model units. For the complexity stage, ``loads`` are the optimal load
-    vectors (balance slots' order) when the balance stage found all of them; each
-    candidate is then checked against each.
+    vectors (worker -> load) when the balance stage found all of them; each candidate
+    is then checked against each. With ``loads_guessed`` they are only the incumbent's:
+    the best complexity under them is then proven optimal only when it is the
+    relaxation's own least (no candidate had to be refuted on the way), since the
+    relaxation knows nothing of loads.
     """
     started = time.perf_counter()
     why = applies(inst, comp, built, stage)
@@ -602,7 +606,13 @@ def prove_stage(
         steps=budget.steps,
         effort=budget.effort,
         deadline=deadline,
+        # Complex children are few and rooms are about all children: counting them all
+        # multiplies the states for little.
+        counting=None if stage == "balance" else False,
     )
+    if loads_guessed and proof.proven and proof.packer_refuted + proof.model_refuted:
+        proof.proven = False
+        proof.why = "the optimal loads are not known"
     out = StageProof(proof, proof.why, out_of_time=proof.out_of_time)
     if proof.proven:
         out.assignment = proof.assignment

@@ -243,10 +243,12 @@ class _ComponentSolve:
         if why:
             return StageProof(None, why)
         loads = self.optimal_loads if stage.name == "complexity" else None
-        if stage.name == "complexity" and loads is None:
-            # With the loads free, each check is the balance problem again: leave it to
-            # CP-SAT.
-            return StageProof(None, "the optimal loads are not known")
+        guessed = stage.name == "complexity" and loads is None
+        if guessed:
+            # With the loads free each check would be the balance problem again: try the
+            # incumbent's loads, which proves the optimum only where it is the relaxation's.
+            hints = set_hint(built, inst, comp, self.current)
+            loads = [{w: hints[var.index] for w, var in built.v.load.items()}]
         if self.checker is None:
             self.checker = Checker(inst, comp, self.settings, self.held, self.deadline)
         attempt = prove_stage(
@@ -259,6 +261,7 @@ class _ComponentSolve:
             upper=upper,
             lower=lower,
             loads=loads,
+            loads_guessed=guessed,
             earlier=settled(inst, comp, self.current, dict(self.held)),
             hint=self.current,
             deadline=self.deadline,

@@ -87,6 +87,7 @@ class _Limits:
     steps: int
     effort: float
     deadline: float | None
+    counting: bool | None = None
 
 
 def prove(
@@ -98,6 +99,7 @@ def prove(
     steps: int = 200_000,
     effort: float = 2.0,
     deadline: float | None = None,
+    counting: bool | None = None,
 ) -> Proof:
     """The cheapest measure vector some allocation reaches, proven, or why not.
 
@@ -117,13 +119,14 @@ def prove(
         Confirmation effort allowed (the units of :attr:`Verdict.effort`).
     deadline
         ``time.monotonic()`` instant to give up at, whatever the budget.
+    counting
+        Passed to :class:`Search` (``None``: where rooms bind).
     """
     proof = Proof(proven=False)
-    limits = _Limits(steps, effort, deadline)
+    limits = _Limits(steps, effort, deadline, counting)
     start = _start(problem, proof)
     if start is None:
         return proof
-    fill, moduli = start
     if lower is not None and lower > proof.floor:
         proof.floor = float(math.ceil(lower - 1e-9))
     tested: set[tuple[int, ...]] = set()
@@ -131,7 +134,7 @@ def prove(
     step = max(1.0, theta * 1e-7)
     try:
         while True:
-            search = _search(problem, moduli, fill, theta, limits, proof)
+            search = _search(problem, start, theta, limits, proof)
             listed = search.below(theta)
             if not listed and search.whole_box and search.cheapest() == float("inf"):
                 proof.why = "no allocation keeps every limit"
@@ -195,9 +198,8 @@ def optima(
     start = _start(problem, proof)
     if start is None:
         return None
-    fill, moduli = start
     try:
-        search = _search(problem, moduli, fill, float(value), _Limits(steps, 0.0, deadline), proof)
+        search = _search(problem, start, float(value), _Limits(steps, 0.0, deadline), proof)
         found = [q for f, q in search.below(float(value)) if f == value]
     except (GiveUp, OutOfTime):
         return None
@@ -213,9 +215,19 @@ def _box_cost(problem: Problem) -> int:
     return sum(s.coef * s.hi * s.hi for s in problem.slots)
 
 
-def _start(problem: Problem, proof: Proof) -> tuple[Fill, list[int]] | None:
-    """The water-filling point and the moduli worth trying; sets the proof's floor, or
-    says why there is no start."""
+@dataclass(frozen=True)
+class _Start:
+    """The measured slots' boxes, their water-filling point, and the moduli to try."""
+
+    lo: list[int]
+    hi: list[int]
+    coef: list[int]
+    fill: Fill
+    moduli: list[int]
+
+
+def _start(problem: Problem, proof: Proof) -> _Start | None:
+    """Where the loop starts; sets the proof's floor, or says why there is no start."""
     measured = problem.measured
     floors = problem.floors()
     lo = [floors[i] for i in measured]
@@ -232,7 +244,7 @@ def _start(problem: Problem, proof: Proof) -> tuple[Fill, list[int]] | None:
     if not moduli:
         proof.why = "too many kinds of weight to track"
         return None
-    return fill, moduli
+    return _Start(lo, hi, coef, fill, moduli)
 
 
 def _fine_kinds(problem: Problem, modulus: int) -> int:
@@ -254,26 +266,17 @@ def _all_windows(problem: Problem, measured: list[tuple[int, int]]) -> list[tupl
     return out
 
 
-def _search(
-    problem: Problem,
-    moduli: list[int],
-    fill: Fill,
-    theta: float,
-    limits: _Limits,
-    proof: Proof,
-) -> Search:
+def _search(problem: Problem, start: _Start, theta: float, limits: _Limits, proof: Proof) -> Search:
     """The relaxation at ``theta`` for the first modulus (largest first) whose moves fit
     the budget."""
-    measured = problem.measured
-    lo = [problem.floors()[i] for i in measured]
-    hi = [problem.slots[i].hi for i in measured]
-    coef = [problem.slots[i].coef for i in measured]
-    measured_windows = windows(fill, theta, lo, hi, coef)
+    measured_windows = windows(start.fill, theta, start.lo, start.hi, start.coef)
     wins = _all_windows(problem, measured_windows)
-    whole = measured_windows == list(zip(lo, hi, strict=True))
-    for m in moduli:
+    whole = measured_windows == list(zip(start.lo, start.hi, strict=True))
+    for m in start.moduli:
         budget = limits.steps - proof.steps
-        search = Search(problem, m, wins, budget, deadline=limits.deadline, lazy=True)
+        search = Search(
+            problem, m, wins, budget, counting=limits.counting, deadline=limits.deadline, lazy=True
+        )
         try:
             search.prepare()
         except GiveUp:

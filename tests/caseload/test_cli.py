@@ -719,8 +719,20 @@ def test_the_printed_summary_speaks_to_a_manager(data, tmp_path):
     assert result.exit_code == 0, result.output
     assert "to allocate:" in result.output and "allocated," in result.output
     assert "objective" not in result.output and "gap" not in result.output
+    assert "This is the most even allocation the rules allow (proven)." in result.output
     verbose = allocate(data, tmp_path / "again", "--verbose")
     assert "Solver: optimal, objective" in verbose.output
+    assert "Balance: 1 of 1 sub-problems proven by the proof stage" in verbose.output
+
+
+def test_a_run_stopped_at_its_limit_says_how_far_from_the_most_even():
+    """An open gap is said as a percentage; a proven balance with another aim open, apart."""
+    from caseload.printing import _how_even
+
+    assert "within 0.040% of the most even" in _how_even({"status": "feasible", "gap": 0.0004})
+    assert "as even as the rules allow (proven), but" in _how_even(
+        {"status": "feasible", "gap": 0.0}
+    )
 
 
 def test_reasons_name_workers_and_children_by_their_names(tmp_path):
