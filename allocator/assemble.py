@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -175,6 +176,7 @@ def _worker_rows(inst: Instance, holdings: Holdings) -> list[WorkerLoad]:
             (children / w.count_cap, "children") if w.count_cap else None,
             (load / w.load_cap, "load") if w.load_cap else None,
             (cases / w.cases_cap, "cases") if w.cases_cap else None,
+            *_mix_shares(w, holdings.category[i]),
         ]
         binding = max((s for s in shares if s is not None), default=(0.0, ""))
         band = (
@@ -209,6 +211,22 @@ def _worker_rows(inst: Instance, holdings: Holdings) -> list[WorkerLoad]:
             )
         )
     return rows
+
+
+def _mix_shares(w: WorkerInfo, held: Mapping[str, int]) -> list[tuple[float, str]]:
+    """Share of each caseload-mix cap in force (Merton 002 s.2.4), named ``mix:<category>``.
+
+    A worker holding two or more of the mix's categories is under the mixed caps, one
+    holding only one under that category's own cap.
+    """
+    counts = {k: held.get(k, 0) for k in w.mix_only}
+    mixed = sum(1 for n in counts.values() if n) > 1
+    shares = []
+    for cat, n in counts.items():
+        cap = w.mix_mixed[cat] if mixed else w.mix_only[cat]
+        if n and cap > 0:
+            shares.append((n / cap, f"mix:{cat}"))
+    return shares
 
 
 def absence_words(w: WorkerInfo) -> str:

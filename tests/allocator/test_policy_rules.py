@@ -319,6 +319,11 @@ def test_merton_2_4_leaving_care_caps_depend_on_the_mix():
     # Holding a child in care, W1 is mixed: at most 1 care leaver.
     assert result.children_allocated == 1
     assert "caseload-mix cap" in next(a.reason for a in result.allocations if a.worker_id is None)
+    # The mix cap is the cap in force: W1 is full on it, and workers.csv says so.
+    (load,) = result.workers
+    assert (load.utilisation, load.binding_cap) == (1.0, "mix:cla")
+    alone = solve_and_check(only_leavers, rules).workers[0]
+    assert (alone.utilisation, alone.binding_cap) == (1.0, "mix:care_leaver")
 
 
 def test_merton_3_2_oversight_is_reported_not_enforced():
