@@ -592,6 +592,17 @@ def cli_team(runs: int) -> dict[str, Any]:
     }
 
 
+OTHER_BENCHMARKS = """\
+Each has its own script, kept in `benchmarks/`, and its own page:
+
+- [The proof stage](benchmarks-proof.md) against CP-SAT alone (`benchmarks/proof.py`).
+- [Reports](report-benchmarks.md): rendering HTML, workbook and PDF (`benchmarks/reports.py`).
+- [The workspace](workspace-benchmarks.md): pages, API reads, proposals, 20 managers at
+  once (`benchmarks/workspace.py`).
+- Reading large inputs and the planner: the sections below (`benchmarks/reading.py`,
+  `benchmarks/planner.py`)."""
+
+
 def render(
     args: argparse.Namespace,
     results: list[tuple[dict, dict]],
@@ -632,6 +643,7 @@ def render(
         parts += ["## Time against size", "", f"![time against children]({rel})", ""]
     if cli is not None:
         parts += ["## The team batch from the command line", "", CLI_TEXT.format(**cli), ""]
+    parts += ["## Other benchmarks", "", OTHER_BENCHMARKS, ""]
     found = anomalies(results, pairs, args.time_limit)
     parts += ["## Anomalies and notes", ""] + ([f"- {a}" for a in found] or ["- none"]) + [""]
     parts += ["## Definitions", "", DEFINITIONS]
