@@ -161,7 +161,11 @@ class Holdings:
             words = f"{wid} carries load {self.load(w):g} of {load_limit:g}"
             yield ("load_cap", words)
         cases_limit = info.cases_limit
-        new_cases = {inst.children[c].case for c in joining} - set(self.cases[w])
+        new_cases = (
+            {inst.children[c].case for c in joining} - set(self.cases[w])
+            if cases_limit is not None
+            else set()
+        )
         if (
             cases_limit is not None
             and new_cases

@@ -50,13 +50,13 @@ def components(instance: Instance, decompose: bool = True) -> list[Component]:
         comp = by_root.get(find(w))
         if comp is not None:
             comp.workers.append(w)
-    for comp in by_root.values():
-        members = set(comp.workers)
-        moving = set(comp.children)
-        for ch in instance.children:
-            # A movable child with no eligible worker is not kept: it ends unallocated.
-            # A child awaiting closure is outside the active caseload: no cap counts it.
-            if ch.current in members and ch.index not in moving and not ch.movable and ch.active:
+    for ch in instance.children:
+        # A movable child is never kept (one with no eligible worker ends unallocated).
+        # A child awaiting closure is outside the active caseload: no cap counts it.
+        if ch.current is not None and not ch.movable and ch.active:
+            comp = by_root.get(find(ch.current))
+            if comp is not None:
                 comp.fixed.setdefault(ch.current, []).append(ch.index)
+    for comp in by_root.values():
         comp.teams = sorted({instance.workers[w].team_id for w in comp.workers})
     return sorted(by_root.values(), key=lambda comp: comp.workers[0])

@@ -27,28 +27,35 @@ def set_hint(
         model.add_hint(var, value)
         values[var.index] = int(value)
 
-    full: list[int | None] = [ch.current for ch in inst.children]
-    for c in comp.children:
-        full[c] = assignment.get(c)
-    weights = effective_weights(inst.children, full)
+    # Only the component's children and those its workers keep count towards its
+    # workers' loads (a sibling held elsewhere discounts nothing here), so the hint
+    # costs the component's size, not the authority's.
+    full: dict[int, int | None] = {c: w for w, kept in comp.fixed.items() for c in kept}
+    full.update((c, assignment.get(c)) for c in comp.children)
+    relevant = [inst.children[c] for c in sorted(full)]
+    weights = dict(zip(sorted(full), effective_weights(relevant, full), strict=True))
+
+    def holder(c: int) -> int | None:
+        return full[c] if c in full else inst.children[c].current
+
     for (c, w), x in v.assign.items():
         hint(x, full[c] == w)
     for (family, w), h in v.holds_family.items():
-        hint(h, any(full[c] == w for c in inst.families[family]))
+        hint(h, any(holder(c) == w for c in inst.families[family]))
     for (c, w), t in v.together.items():
         members = inst.families[inst.children[c].family or ""]
-        hint(t, full[c] == w and any(full[s] == w for s in members if s != c))
+        hint(t, full[c] == w and any(holder(s) == w for s in members if s != c))
     loads: dict[int, int] = dict.fromkeys(v.load, 0)
     counts: dict[int, int] = {}
     complex_counts: dict[int, int] = {}
-    for ch in inst.children:
-        holder = full[ch.index]
-        if holder is None or not ch.active:
+    for ch in relevant:
+        holder_w = full[ch.index]
+        if holder_w is None or not ch.active:
             continue
-        counts[holder] = counts.get(holder, 0) + 1
-        complex_counts[holder] = complex_counts.get(holder, 0) + ch.complex
-        if holder in loads:
-            loads[holder] += inst.units(weights[ch.index])
+        counts[holder_w] = counts.get(holder_w, 0) + 1
+        complex_counts[holder_w] = complex_counts.get(holder_w, 0) + ch.complex
+        if holder_w in loads:
+            loads[holder_w] += inst.units(weights[ch.index])
     for w, load in v.load.items():
         hint(load, loads[w])
         extra = loads[w] - v.load_offset[w]

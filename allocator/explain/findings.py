@@ -8,7 +8,7 @@ Kinds are documented in docs/data-contract-extensions.md (``findings.csv``).
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 
 from allocator.explain.reasons import children_words, unallocated_cause
 from allocator.holdings import Holdings
@@ -56,6 +56,9 @@ def _conflicts(inst: Instance, holdings: Holdings) -> list[Finding]:
 def _worker_findings(inst: Instance, holdings: Holdings) -> list[Finding]:
     out = []
     policy = inst.policy
+    closing_by_worker = Counter(
+        ch.current for ch in inst.children if ch.current is not None and not ch.active
+    )
     for w in inst.workers:
         out += _cap_findings(inst, holdings, w.index)
         out += _band_findings(inst, holdings, w.index)
@@ -108,7 +111,7 @@ def _worker_findings(inst: Instance, holdings: Holdings) -> list[Finding]:
                     "before the new cases go (Barnet 001 s.5 item 1)",
                 )
             )
-        closing = sum(1 for ch in inst.children if ch.current == w.index and not ch.active)
+        closing = closing_by_worker[w.index]
         if closing:
             out.append(
                 finding(
@@ -292,9 +295,13 @@ def _absence_findings(inst: Instance) -> list[Finding]:
     """Workers away or about to be: cover for their children (Barnet 001 s.3.10-3.12)."""
     out = []
     limit = inst.policy.leave.reallocate_after_working_days
+    held_by: dict[int, list[str]] = defaultdict(list)
+    for ch in inst.children:
+        if ch.current is not None and ch.active:
+            held_by[ch.current].append(ch.child_id)
     for w in inst.workers:
         wid = w.worker_id
-        held = [ch.child_id for ch in inst.children if ch.current == w.index and ch.active]
+        held = held_by[w.index]
         if w.away is not None:
             back = w.away.returns.isoformat() if w.away.returns else "no return date"
             days = w.away.working_days

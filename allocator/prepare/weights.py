@@ -8,7 +8,7 @@ A child held by the same worker as a sibling counts its ``together`` weight
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import reduce
 
 from allocator.prepare.instance import ChildInfo
@@ -28,11 +28,15 @@ def weight_unit(weights: list[float]) -> float:
     return reduce(math.gcd, hundredths) / 100
 
 
-def holders(
-    children: Sequence[ChildInfo], assignment: Sequence[int | None]
-) -> dict[str, dict[int, int]]:
+Assignment = Sequence[int | None] | Mapping[int, int | None]
+"""Child index -> worker index (``None``: waiting): a list over every child, or a
+mapping over the children given."""
+
+
+def holders(children: Sequence[ChildInfo], assignment: Assignment) -> dict[str, dict[int, int]]:
     """Family -> worker index -> number of the family's children that worker holds
-    (in the active caseload: a child awaiting closure discounts no sibling)."""
+    (in the active caseload: a child awaiting closure discounts no sibling).
+    Only ``children`` are counted."""
     held: dict[str, dict[int, int]] = {}
     for ch in children:
         w = assignment[ch.index]
@@ -42,10 +46,9 @@ def holders(
     return held
 
 
-def effective_weights(
-    children: Sequence[ChildInfo], assignment: Sequence[int | None]
-) -> list[float]:
-    """Weight each child counts for under ``assignment`` (sibling discount applied)."""
+def effective_weights(children: Sequence[ChildInfo], assignment: Assignment) -> list[float]:
+    """Weight each of ``children`` counts for under ``assignment`` (sibling discount
+    applied; only siblings among ``children`` count), in their order."""
     held = holders(children, assignment)
     out = []
     for ch in children:
