@@ -209,3 +209,36 @@ def test_the_example_plans_are_listed_and_downloadable(planning):
     text = pat.get("/api/plan-examples/merton-caps-on-barnet.toml")
     assert text.status_code == 200 and 'base = "data-barnet/"' in text.text
     assert pat.get("/api/plan-examples/nothing.toml").status_code == 404
+
+
+KILLED_PLAN_RUN = """
+import sys, time
+import workspace.planning as planning
+from workspace.core.db import make_engine, session_factory
+
+def stall(*args, **kwargs):
+    open(sys.argv[2], "w").close()
+    time.sleep(60)
+
+planning.run_plan = stall
+factory = session_factory(make_engine(sys.argv[1]))
+planning.run_plan_job(factory, planning.claim_plan_run(factory))
+"""
+
+
+def test_a_plan_run_whose_solver_died_is_run_by_the_next(planning, settings, tmp_path):
+    """A solver killed mid-run leaves no plan folder, and the next solver runs the plan."""
+    from tests.support import killed_midway
+    from workspace.solving import requeue_orphans
+
+    client_of, solve, plans = planning
+    pat = client_of("pat")
+    run_id = start(pat, base="workspace").json()["run_id"]
+    killed_midway(KILLED_PLAN_RUN, settings.sqlalchemy_url, tmp_path / "inside")
+    assert pat.get(f"/api/plan-runs/{run_id}").json()["status"] == "solving"
+    assert list(plans.iterdir()) == []
+    factory = pat.app.state.session_factory
+    assert requeue_orphans(factory) == 1
+    assert solve() == 1
+    assert pat.get(f"/api/plan-runs/{run_id}").json()["status"] == "done"
+    assert [p.name for p in plans.iterdir()] == ["caps"]
