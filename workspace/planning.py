@@ -508,3 +508,61 @@ def plan_run_public(job: PlanRunJob) -> dict[str, Any]:
 def plan_runs(session: Session, limit: int = 50) -> list[PlanRunJob]:
     """The latest plan runs, newest first."""
     return list(session.scalars(select(PlanRunJob).order_by(PlanRunJob.id.desc()).limit(limit)))
+
+
+def _typed(value: Any) -> Any:
+    """A comparison cell read from ``comparison.csv`` (text) as the number or flag it is."""
+    if not isinstance(value, str):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    return value or None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def compared(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The comparison as text, each variant's figure followed by its difference from the
+    base where it differs: ``99 (+98)``; ``*`` marks a changed status or flag.
+
+    Examples
+    --------
+    >>> compared([{"variant": "base", "children_unallocated": "1", "status": "optimal"},
+    ...           {"variant": "cut", "children_unallocated": "99", "status": "feasible"}])[1]
+    {'variant': 'cut', 'children_unallocated': '99 (+98)', 'status': 'feasible *'}
+    """
+    typed = [{k: _typed(v) for k, v in row.items()} for row in rows]
+    if not typed:
+        return []
+    base = typed[0]
+    out = []
+    for row in typed:
+        cells = {}
+        for column, value in row.items():
+            text = _cell(value)
+            if row is not base and column != "variant" and value != base.get(column):
+                other = base.get(column)
+                numbers = all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in (value, other)
+                )
+                if numbers:
+                    delta = round(value - other, 2)
+                    text += f" ({'+' if delta > 0 else ''}{_cell(delta)})"
+                else:
+                    text += " *"
+            cells[column] = text
+        out.append(cells)
+    return out

@@ -269,8 +269,9 @@ def test_a_planner_runs_an_example_plan_and_compares_it(open_as, server, tmp_pat
     accessible(page)  # while the solver process runs it
     table = page.get_by_role("table", name="Variants compared, the base first")
     table.wait_for(timeout=120_000)
-    variants = table.locator("tbody tr td:first-child").all_inner_texts()
+    variants = table.locator("tbody tr th").all_inner_texts()
     assert variants == ["base", "Merton caps", "Merton caps, 2 more posts in T07"]
+    assert "(+" in table.locator("tbody tr").nth(1).inner_text()  # differences from the base
     assert page.get_by_role("img", name="Chart of the key measures per variant").is_visible()
     accessible(page)
     page.get_by_role("link", name="merton-caps-on-barnet", exact=True).click()

@@ -13,6 +13,7 @@ from workspace.api.deps import SessionDep, SettingsDep, Signed, require_role
 from workspace.api.routes.plans import comparison, plan_folder, plan_folders, start_plan_run
 from workspace.planning import (
     PlanRunRefused,
+    compared,
     example_plans,
     plan_run_public,
     plan_runs,
@@ -125,7 +126,7 @@ def run_status_page(request: Request, run_id: int, db: SessionDep, current: Read
     if job is None:
         raise HTTPException(404, f"no plan run {run_id}")
     view = plan_run_public(job)
-    rows = view["comparison"]
+    rows = compared(view["comparison"])
     return render(
         request,
         "plan_run.html",
@@ -139,7 +140,7 @@ def run_status_page(request: Request, run_id: int, db: SessionDep, current: Read
 @router.get("/plans/{name}")
 def plan_page(request: Request, name: str, settings: SettingsDep, current: Reader) -> Response:
     folder = plan_folder(settings, name)
-    rows = comparison(folder)
+    rows = compared(comparison(folder))
     return render(
         request,
         "plan.html",
