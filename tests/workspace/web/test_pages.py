@@ -247,8 +247,7 @@ changes = [ { kind = "reduce_fte", service = "cin", fte = -1 } ]
 
 
 def test_a_planner_runs_an_example_plan_and_compares_it(open_as, server, tmp_path):
-    """Pat's bad plan file is listed by file, variant and change; the smallest example plan
-    then runs in the solver with its progress shown, and its comparison is on its page."""
+    """A bad plan's problems are listed; the smallest example plan runs and is compared."""
     page = open_as("pat")
     page.goto("/plans")
     accessible(page)
