@@ -242,3 +242,13 @@ def test_a_plan_run_whose_solver_died_is_run_by_the_next(planning, settings, tmp
     assert solve() == 1
     assert pat.get(f"/api/plan-runs/{run_id}").json()["status"] == "done"
     assert [p.name for p in plans.iterdir()] == ["caps"]
+
+
+def test_a_plan_is_an_example_or_a_file_not_both(planning):
+    """An example with a file beside it, or neither, is refused with what to do."""
+    client_of, _, _ = planning
+    pat = client_of("pat")
+    both = start(pat, example="merton-caps-on-barnet.toml")
+    assert both.status_code == 422 and "choose one of them" in both.json()["detail"]
+    neither = pat.post("/api/plan-runs", data={"base": "workspace"})
+    assert neither.status_code == 422 and "upload a plan file" in neither.json()["detail"]

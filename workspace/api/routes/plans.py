@@ -169,8 +169,12 @@ async def start_plan_run(
     ``PlanError``."""
     audit(request).action = "change"
     uploaded = plan is not None and bool(plan.filename)
-    if bool(example) == uploaded:
-        raise PlanRunRefused(422, "choose one example plan or upload one plan file")
+    if example and uploaded:
+        raise PlanRunRefused(
+            422, "an example plan was chosen and a plan file uploaded: choose one of them"
+        )
+    if not example and not uploaded:
+        raise PlanRunRefused(422, "choose an example plan or upload a plan file")
     if example:
         chosen = example_plan(example)
         file, text = chosen.file, chosen.text

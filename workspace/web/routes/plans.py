@@ -91,7 +91,7 @@ async def run_page(
             settings,
             current,
             example=None if source == "upload" else source,
-            plan=plan if source == "upload" else None,
+            plan=plan,  # a file uploaded beside a chosen example is refused, not ignored
             base=base,
             service=service or None,
             name=name.strip() or None,
