@@ -246,3 +246,52 @@ class RetentionRequest(Request):
 class RetentionResult(BaseModel):
     cutoff: date
     deleted: dict[str, int]
+
+
+class PlanProblem(BaseModel):
+    """One problem with a plan, where the planner finds it: the plan file, the variant (by
+    name) and the change (by number, from 1, and kind)."""
+
+    file: str | None
+    variant: str | None
+    change: str | None
+    message: str
+
+
+class ExamplePlanPublic(BaseModel):
+    """One of the planner's example plans (``caseload scenario example``)."""
+
+    file: str
+    name: str
+    base: str
+    policy: str
+    variants: list[str]
+
+
+class PlanRunStarted(BaseModel):
+    run_id: int
+    name: str
+    status: str
+
+
+class PlanRunPublic(BaseModel):
+    """A plan run: its progress while it runs, then its comparison or its problems."""
+
+    run_id: int
+    name: str
+    plan_file: str
+    example: bool
+    base: str
+    service: str | None
+    snapshot_id: int | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    settings: dict[str, Any]
+    status: Literal["queued", "solving", "done", "failed"]
+    stage: str
+    progress: float
+    error: str | None
+    problems: list[PlanProblem]
+    comparison: list[dict[str, Any]]

@@ -55,6 +55,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     engine.dispose()
+    if settings.plans_dir is not None:
+        from workspace.planning import example_plans
+
+        example_plans()  # read once now, not on a planner's first visit to Plans (~0.5 s)
     app = create_app(settings, run_migrations=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     solvers = start_solvers(settings)

@@ -6,7 +6,9 @@ oldest queued one, reads the teams' current data, calls the engine's
 ``allocate`` and stores the result or the error. FastAPI's ``BackgroundTasks``
 is not used: it runs inside the server process after the response, and its
 exceptions go unnoticed. A solver that dies leaves its job ``solving``; the next
-solver to start puts it back in the queue.
+solver to start puts it back in the queue. Solvers also run the planners' scenario
+plans (``plan_runs``, :mod:`workspace.planning`), once no proposal is waiting: a
+manager's allocation is not kept behind a plan of many variants.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import InputError, allocate, describe_problems, summary
 from models import Adjustment, AllocationResult, Options, ProblemData
+from workspace.planning import claim_plan_run, run_plan_job
 from workspace.state import policy_of, problem_for, require_snapshot
-from workspace.tables import Proposal, Snapshot, TeamRow, now
+from workspace.tables import PlanRunJob, Proposal, Snapshot, TeamRow, now
 
 log = logging.getLogger("caseload.workspace.solver")
 POLL_SECONDS = 0.2
@@ -196,12 +199,32 @@ def _finish(factory: sessionmaker[Session], proposal_id: int, **values: Any) -> 
 
 
 def run_pending(factory: sessionmaker[Session], default_work_limit: float = 10.0) -> int:
-    """Solve every queued proposal in this process (tests and one-off runs); how many."""
+    """Solve every queued proposal, then every queued plan run, in this process (tests and
+    one-off runs); how many."""
     solved = 0
-    while (proposal_id := claim(factory)) is not None:
-        run(factory, proposal_id, default_work_limit)
+    while (job := next_job(factory)) is not None:
+        run_job(factory, job, default_work_limit)
         solved += 1
     return solved
+
+
+def next_job(factory: sessionmaker[Session]) -> tuple[str, int] | None:
+    """Claim the oldest queued proposal or, when none waits, the oldest queued plan run."""
+    proposal_id = claim(factory)
+    if proposal_id is not None:
+        return ("proposal", proposal_id)
+    run_id = claim_plan_run(factory)
+    return None if run_id is None else ("plan", run_id)
+
+
+def run_job(
+    factory: sessionmaker[Session], job: tuple[str, int], default_work_limit: float
+) -> None:
+    kind, job_id = job
+    if kind == "proposal":
+        run(factory, job_id, default_work_limit)
+    else:
+        run_plan_job(factory, job_id)
 
 
 def _alive(pid: int | None) -> bool:
@@ -217,13 +240,19 @@ def _alive(pid: int | None) -> bool:
 
 
 def requeue_orphans(factory: sessionmaker[Session]) -> int:
-    """Put back in the queue the proposals whose solver process has died; how many."""
+    """Put back in the queue the proposals and plan runs whose solver process has died;
+    how many."""
     with factory() as session, session.begin():
         solving = session.scalars(select(Proposal).where(Proposal.status == "solving")).all()
         orphans = [p for p in solving if not _alive(p.solver_pid)]
         for p in orphans:
             p.status, p.solver_pid, p.progress = "queued", None, 0.0
-        return len(orphans)
+        plans = session.scalars(select(PlanRunJob).where(PlanRunJob.status == "solving")).all()
+        plan_orphans = [j for j in plans if not _alive(j.solver_pid)]
+        for j in plan_orphans:
+            j.status, j.solver_pid, j.progress = "queued", None, 0.0
+            j.stage = "queued again: its solver stopped"
+        return len(orphans) + len(plan_orphans)
 
 
 def solver_loop(
@@ -249,10 +278,10 @@ def solver_loop(
         if time.monotonic() - checked > ORPHAN_CHECK_SECONDS:  # another solver may have died
             requeue_orphans(factory)
             checked = time.monotonic()
-        proposal_id = claim(factory)
-        if proposal_id is None:
+        job = next_job(factory)
+        if job is None:
             time.sleep(POLL_SECONDS)
             continue
-        run(factory, proposal_id, default_work_limit)
+        run_job(factory, job, default_work_limit)
         done += 1
     engine.dispose()

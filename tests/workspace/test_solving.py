@@ -59,3 +59,26 @@ def test_a_proposal_asked_for_before_a_new_import_fails_with_the_reason(app, cli
     run_pending(factory)
     body = tess.get(f"/api/proposals/{proposal_id}").json()
     assert body["status"] == "failed" and "imported again" in body["error"]
+
+
+def test_a_waiting_proposal_is_solved_before_an_earlier_plan_run(
+    app, settings, client_of, tmp_path
+):
+    """A manager's proposal is not kept behind a planner's plan run queued before it."""
+    from tests.workspace.test_planning import PLAN
+    from workspace.solving import next_job
+
+    factory = app.state.session_factory
+    app.state.settings = settings.model_copy(update={"plans_dir": tmp_path / "plans"})
+    planned = client_of("pat").post(
+        "/api/plan-runs",
+        files={"plan": ("caps.toml", PLAN.encode())},
+        data={"base": "workspace"},
+    )
+    assert planned.status_code == 202, planned.text
+    proposal_id = (
+        client_of("tess").post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
+    )
+    assert next_job(factory) == ("proposal", proposal_id)
+    assert next_job(factory) == ("plan", planned.json()["run_id"])
+    assert next_job(factory) is None

@@ -45,6 +45,8 @@ def server(template_db, tmp_path_factory):
             f"sqlite:///{folder / 'ws.db'}",
             "--port",
             str(port),
+            "--plans",
+            str(folder / "plans"),
         ],
         cwd=ROOT,
         env=env,
@@ -231,6 +233,53 @@ def test_a_planner_reads_but_cannot_allocate(open_as):
     page.goto("/teams/T1")
     assert page.get_by_role("button", name="Run an allocation").count() == 0
     accessible(page)
+
+
+BAD_PLAN = """\
+name = "Typos"
+base = "data/"
+as_of = "2026-11-23"
+
+[[variant]]
+name = "fewer posts"
+changes = [ { kind = "reduce_fte", service = "cin", fte = -1 } ]
+"""
+
+
+def test_a_planner_runs_an_example_plan_and_compares_it(open_as, server, tmp_path):
+    """A bad plan's problems are listed; the smallest example plan runs and is compared."""
+    page = open_as("pat")
+    page.goto("/plans")
+    accessible(page)
+    (tmp_path / "typos.toml").write_text(BAD_PLAN)
+    page.get_by_label("Your plan file, uploaded below").check()
+    page.get_by_label("Your plan file (.toml)").set_input_files(tmp_path / "typos.toml")
+    page.get_by_role("button", name="Run the plan").click()
+    problems = page.get_by_role("table", name="Problems, by plan file, variant and change")
+    cells = problems.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert cells[:3] == ["typos.toml", "fewer posts", "1 (reduce_fte)"], cells
+    assert "greater than 0" in cells[3]
+    accessible(page)
+    page.get_by_label("Example: Merton caps on a Barnet-shaped authority").check()
+    page.get_by_label("Work limit per solve").fill("1")
+    page.get_by_role("button", name="Run the plan").click()
+    assert "/plans/runs/" in page.url
+    assert page.get_by_role("progressbar", name="Running: variants solved").is_visible()
+    accessible(page)  # while the solver process runs it
+    table = page.get_by_role("table", name="Variants compared, the base first")
+    table.wait_for(timeout=120_000)
+    variants = table.locator("tbody tr th").all_inner_texts()
+    assert variants == ["base", "Merton caps", "Merton caps, 2 more posts in T07"]
+    assert "(+" in table.locator("tbody tr").nth(1).inner_text()  # differences from the base
+    assert page.get_by_role("img", name="Chart of the key measures per variant").is_visible()
+    accessible(page)
+    page.get_by_role("link", name="merton-caps-on-barnet", exact=True).click()
+    assert page.get_by_role("heading", name="Plan merton-caps-on-barnet").is_visible()
+    accessible(page)
+    page.goto("/plans")
+    assert page.get_by_role("link", name="merton-caps-on-barnet", exact=True).count() == 1
+    _, folder = server
+    assert (folder / "plans" / "merton-caps-on-barnet" / "comparison.csv").is_file()
 
 
 def test_the_servers_log_names_no_child(server):

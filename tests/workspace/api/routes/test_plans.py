@@ -47,3 +47,12 @@ def test_without_a_session_plans_are_401(settings):
     app = create_app(settings)
     assert TestClient(app).get("/api/plans").status_code == 401
     app.state.engine.dispose()
+
+
+def test_a_half_written_plan_folder_is_not_listed(settings, tmp_path):
+    """The temporary folder of a plan being written (a dot name) is not a plan to read."""
+    plans = tmp_path / "plans"
+    write_plan(plans / ".staffing.tmp-1234")
+    app = create_app(settings.model_copy(update={"plans_dir": plans}))
+    assert signed_in(app, "pat").get("/api/plans").json() == []
+    app.state.engine.dispose()
