@@ -297,19 +297,21 @@ def _stats(
     }
 
 
-PROOF_ROUTES = ("proof", "cp-sat+proof", "cp-sat")
+PROOF_ROUTES = ("proof", "cp-sat+proof", "cp-sat", "unproven")
 
 
 def _proof_routes(sols: list[ComponentSolution]) -> dict[str, Any]:
     """How the balance and complexity stages were settled: sub-problems per route (the
-    proof stage alone, CP-SAT then the proof, CP-SAT alone) and the reasons the proof
-    gave for not settling a stage, most common first."""
+    proof stage alone, CP-SAT then the proof, CP-SAT alone, or not proven: stopped at
+    a limit or the gap) and the reasons the proof gave for not settling a stage, most
+    common first."""
     out: dict[str, Any] = {stage: dict.fromkeys(PROOF_ROUTES, 0) for stage in PROVED_STAGES}
     notes: Counter[str] = Counter()
     for sol in sols:
         for st in sol.stages:
-            if st.name in out and st.route in out[st.name]:
-                out[st.name][st.route] += 1
+            route = st.route if st.status in ("optimal", "fixed") else "unproven"
+            if st.name in out and route in out[st.name]:
+                out[st.name][route] += 1
                 if st.note:
                     notes[f"{st.name}: {st.note}"] += 1
     out["notes"] = [note for note, _ in notes.most_common()]

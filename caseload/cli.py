@@ -87,11 +87,19 @@ def _check_out(folder: Path, kind: str = "output") -> None:
         raise InputProblemsError(f"error: {exc}") from None
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt so the same clean-up runs as for Ctrl-C."""
+
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), the shell's convention; 143 after SIGTERM."""
+
+
 def _stop_on_sigterm() -> None:
     """Turn SIGTERM into the same clean stop as Ctrl-C, so temporary files are removed."""
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise _Terminated
 
     with contextlib.suppress(ValueError):  # not the main thread: leave it to the program
         signal.signal(signal.SIGTERM, stop)
@@ -115,6 +123,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt as exc:
+            # Ctrl-C or SIGTERM: temporary folders are gone by now, --out is untouched.
+            click.echo("interrupted: nothing written", err=True)
+            ctx.exit(143 if isinstance(exc, _Terminated) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (``caseload explain OUT C1 | head``): end quietly, and
             # point stdout at nothing so Python's last flush does not complain either.

@@ -130,7 +130,8 @@ def _routes(proof: dict[str, Any] | None) -> list[str]:
             out.append(
                 f"{stage.capitalize()}: {routes.get('proof', 0)} of {total} sub-problems proven "
                 f"by the proof stage, {routes.get('cp-sat+proof', 0)} closed by it after CP-SAT, "
-                f"{routes.get('cp-sat', 0)} by CP-SAT alone."
+                f"{routes.get('cp-sat', 0)} by CP-SAT alone"
+                + (f", {routes['unproven']} not proven." if routes.get("unproven") else ".")
             )
     return out
 

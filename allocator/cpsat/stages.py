@@ -190,8 +190,9 @@ class _ComponentSolve:
                 self._accept_proof(stage, expr, attempt, "proof", 0.0)
                 return True
             note, spent = attempt.why, attempt.seconds
-            if attempt.proof is not None and attempt.proof.floor > 0:
-                model.add(expr >= math.ceil(attempt.proof.floor))
+            floor = attempt.proof.floor if attempt.proof is not None else 0.0
+            if 0 < floor <= incumbent:  # a floor above the incumbent would be a bug's
+                model.add(expr >= math.ceil(floor))
         model.minimize(expr)
         if not self.settings.hint:
             model.clear_hints()
@@ -219,7 +220,7 @@ class _ComponentSolve:
         """After CP-SAT proved the balance: the load vectors an optimum may have, for the
         complexity stage's proof and a table that narrows the stages after it."""
         inst, comp, built = self.inst, self.comp, self.built
-        if value is None or not built.v.complex_count:
+        if value is None or not built.v.complex_count or self._unproven():
             return
         found = balance_optima(
             inst,
@@ -234,12 +235,23 @@ class _ComponentSolve:
             self.optimal_loads = found
             self._allow_only(STAGES_BY_NAME["balance"], found)
 
+    def _unproven(self) -> str:
+        """The first stage so far whose value is not proven (empty when all are).
+
+        The relaxation reads the held values as exact (who waits, how many splits); a
+        value a stopped search only bounds from above is not, so nothing is proven on it.
+        """
+        return next((r.name for r in self.result.stages if r.status != "optimal"), "")
+
     def _prove(
         self, stage: Stage, budget: ProofBudget, upper: int, lower: float | None
     ) -> StageProof:
         """One proof attempt on ``stage`` (its exact test, the checker, built on first use)."""
         inst, comp, built = self.inst, self.comp, self.built
         why = applies(inst, comp, built, stage.name)
+        unproven = self._unproven()
+        if unproven and not why:
+            why = f"an earlier stage ({unproven}) is not proven"
         if why:
             return StageProof(None, why)
         loads = self.optimal_loads if stage.name == "complexity" else None
@@ -349,11 +361,14 @@ class _ComponentSolve:
         inst, comp, built = self.inst, self.comp, self.built
         gap = inst.options.gap_limit if stage.uses_gap else 0.0
         work = self.budget * stage.share
-        solver = _solver(inst, work, (self.deadline - time.monotonic()) * stage.share, gap)
+        allowed = (self.deadline - time.monotonic()) * stage.share
+        solver = _solver(inst, work, allowed, gap)
         started = time.perf_counter()
         status = solver.solve(built.model)
         seconds = time.perf_counter() - started
         det = solver.deterministic_time
+        if _interrupted(status, det, work, seconds, allowed):
+            raise KeyboardInterrupt  # CP-SAT caught Ctrl-C and ended its search early
         if status == cp_model.MODEL_INVALID:
             self.result.stages.append(StageResult(stage.name, "error", None, None, seconds, det))
             self.result.status = "error"
@@ -424,6 +439,16 @@ def _relabellings(
                 break
         out = grown
     return {tuple(row[w] for w in workers) for row in out}
+
+
+def _interrupted(
+    status: int, work_done: float, work: float, seconds: float, allowed: float
+) -> bool:
+    """Whether CP-SAT stopped short of proof with both its work and its time left: it
+    catches Ctrl-C itself (``catch_sigint_signal``) and returns as if at a limit, so the
+    run must stop here rather than publish a proposal half searched."""
+    stopped = status in (cp_model.FEASIBLE, cp_model.UNKNOWN)
+    return stopped and work_done < 0.9 * work and seconds < 0.9 * allowed - 0.05
 
 
 def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:

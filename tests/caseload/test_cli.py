@@ -781,3 +781,39 @@ def test_explain_piped_into_head_ends_quietly(tmp_path):
     command = f"{sys.executable} -m caseload explain {out} W1 | head -c 1 >/dev/null"
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupted_allocation_writes_nothing_and_says_so(tmp_path, signame, code):
+    """Ctrl-C (or a kill) mid-solve: exit 130 (143), 'interrupted', the old --out kept whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    # A default-policy team whose balance takes CP-SAT far longer than the test waits.
+    assert (
+        run(
+            "example", data, "--seed", "1", "--fte", "8", "--new", "30", "--policy", "default"
+        ).exit_code
+        == 0
+    )
+    out = tmp_path / "out"
+    assert allocate(data, out, "--policy", "default", "--work-limit", "0.1").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    command = [sys.executable, "-m", "caseload", "allocate", str(data), "--policy", "default"]
+    proc = subprocess.Popen(
+        [*command, "--out", str(out), "--gap-limit", "0", *AS_OF],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    time.sleep(3)
+    proc.send_signal(getattr(signal, signame))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert "interrupted: nothing written" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"]

@@ -168,3 +168,36 @@ def test_the_same_input_gives_the_same_proposal_with_the_proof():
     second = solve(data, policy, Options(as_of=AS_OF), settings=WITH_PROOF)
     assert [a.worker_id for a in first.allocations] == [a.worker_id for a in second.allocations]
     assert replace(SolverSettings(), proof=True) == WITH_PROOF
+
+
+def test_nothing_is_proven_on_an_earlier_stage_a_limit_stopped(monkeypatch):
+    """A stopped 'unallocated' search holds a bound, not who waits: no proof rests on it."""
+    import allocator.cpsat.stages as stages
+
+    search = stages._ComponentSolve._search
+
+    def stopped_first(self, stage, expr, incumbent):
+        result = search(self, stage, expr, incumbent)
+        if result is not None and stage.name == "unallocated":
+            result.status = "feasible"  # as when the clock stops CP-SAT before its proof
+        return result
+
+    monkeypatch.setattr(stages._ComponentSolve, "_search", stopped_first)
+    # A cap of 2 children per FTE: of 6 children, 2 must wait, so the stage is searched.
+    policy = CIN.model_copy(
+        update={
+            "services": {"cin": CIN.services["cin"].model_copy(update={"max_children_per_fte": 2})}
+        }
+    )
+    data = problem(
+        workers=[worker("W1"), worker("W2")],
+        children=[child(f"C{i}", weight=1 + i / 4) for i in range(6)],
+    )
+    result = run(data, policy, WITH_PROOF)
+    assert result.children_unallocated == 2
+    assert check(data, policy, result) == []
+    balance = result.stats["proof"]["balance"]
+    assert balance["proof"] == 0 and balance["cp-sat+proof"] == 0
+    assert "an earlier stage (unallocated) is not proven" in " ".join(
+        result.stats["proof"]["notes"]
+    )
