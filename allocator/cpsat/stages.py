@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -125,6 +126,8 @@ def solve_component(
     later objective worse than the hint. ``deadline`` is a ``time.monotonic()``
     instant; the work budget is ``options.work_budget``, shared by the stages.
     """
+    if time.monotonic() >= deadline:
+        return _out_of_time(inst, comp, hint)
     built = build(inst, comp, settings)
     solve = _ComponentSolve(inst, comp, built, settings, deadline)
     solve.current = ordered_for_symmetry(built, inst, hint)
@@ -132,6 +135,21 @@ def solve_component(
         if expr is not None and not solve.stage(stage, expr):
             break
     return solve.finish()
+
+
+def _out_of_time(inst: Instance, comp: Component, hint: dict[int, int | None]) -> ComponentSolution:
+    """The time limit passed before this component's turn: the hint (the greedy
+    baseline, which keeps every rule) stands, unsearched, so the run ends near its
+    limit. Its bound is what no allocation avoids: the loads the workers keep."""
+    bound = 0.0
+    for w in comp.workers:
+        capacity = inst.workers[w].capacity
+        if capacity > 0:
+            kept = sum(kept_weight(inst, comp, c, w) for c in comp.fixed.get(w, []))
+            bound += kept * kept / capacity
+    return ComponentSolution(
+        assignment=dict(hint), status="feasible", bound_true=bound, wall_limited=True
+    )
 
 
 class _ComponentSolve:
@@ -442,7 +460,7 @@ def _relabellings(
 
 
 def _interrupted(
-    status: int, work_done: float, work: float, seconds: float, allowed: float
+    status: Any, work_done: float, work: float, seconds: float, allowed: float
 ) -> bool:
     """Whether CP-SAT stopped short of proof with both its work and its time left: it
     catches Ctrl-C itself (``catch_sigint_signal``) and returns as if at a limit, so the

@@ -201,3 +201,21 @@ def test_nothing_is_proven_on_an_earlier_stage_a_limit_stopped(monkeypatch):
     assert "an earlier stage (unallocated) is not proven" in " ".join(
         result.stats["proof"]["notes"]
     )
+
+
+def test_past_the_time_limit_a_team_keeps_the_greedy_proposal_unsearched(monkeypatch):
+    """No time left when a team's turn comes: the greedy baseline stands, marked wall-limited."""
+    import allocator.cpsat.stages as stages
+
+    built = []
+    monkeypatch.setattr(stages, "build", lambda *args: built.append(args) or None)
+    data = problem(
+        workers=[worker("W1"), worker("W2")],
+        children=[child("K1", worker_id="W1", weight=2), *(child(f"C{i}") for i in range(3))],
+    )
+    result = solve(data, CIN, Options(as_of=AS_OF, time_limit=1e-9))
+    assert built == []  # no model was built, let alone searched
+    assert result.status is SolveStatus.FEASIBLE and result.stats["wall_limited"]
+    assert result.objective == pytest.approx(result.greedy_objective)
+    assert result.best_bound == pytest.approx(2 * 2 / 1)  # W1 keeps K1 whatever happens
+    assert check(data, CIN, result) == []
