@@ -51,6 +51,16 @@ def _pool(processes: int, tasks: int) -> Any:
     return ProcessPoolExecutor(min(processes, tasks), mp_context=context)
 
 
+def _check_out(out: Path, kind: str) -> None:
+    """Stop now (exit 2) when ``out`` could not be written at the end, before solving."""
+    from scenarios import FolderError, check_output_folder
+
+    try:
+        check_output_folder(out, kind)
+    except FolderError as exc:
+        raise PlanningInputError(f"error: {exc}") from None
+
+
 def _policy_and_data(data: Path, policy_name: str) -> tuple[Any, Any]:
     from allocator import InputError, read_data
     from models import PolicyError, load_policy
@@ -145,6 +155,7 @@ def scenario_run(
         prepared = prepare_plan(plan)
     except PlanError as exc:
         raise _fail(exc.problems) from None
+    _check_out(out, "plan")
     settings = RunSettings(work_limit=work_limit, time_limit=time_limit, gap_limit=gap_limit)
     if not quiet:
         click.echo(
@@ -292,6 +303,7 @@ def plan_staffing_command(
     from scenarios import FolderError, StaffingError, plan_staffing, write_staffing
 
     policy, problem = _policy_and_data(data, policy_name)
+    _check_out(out, "staffing")
     if gap_limit is None:
         gap_limit = 1e-4 if target_per_fte is not None else 0.0
     options = Options(
@@ -398,6 +410,7 @@ def plan_teams_command(
     from scenarios import FolderError, TeamsError, plan_teams, write_teams
 
     policy, problem = _policy_and_data(data, policy_name)
+    _check_out(out, "teams")
     try:
         result = plan_teams(
             problem,

@@ -35,7 +35,7 @@ from scenarios.run import (
 from scenarios.staffing import StaffingError, StaffingResult, check_granularity, plan_staffing
 from scenarios.tasks import VariantOutcome, VariantTask, evaluate_variant, run_tasks
 from scenarios.teams import TeamsError, TeamsResult, plan_teams
-from scenarios.writers import write_staffing, write_teams
+from scenarios.writers import check_output_folder, write_staffing, write_teams
 
 __all__ = [
     "CHANGE_KINDS",
@@ -57,6 +57,7 @@ __all__ = [
     "VariantOutcome",
     "VariantTask",
     "check_granularity",
+    "check_output_folder",
     "dfe_profile",
     "differences",
     "evaluate_variant",

@@ -55,6 +55,20 @@ def refuse_foreign(out: Path, kind: str, names: frozenset[str]) -> None:
         )
 
 
+def check_writable(out: Path, kind: str, names: frozenset[str]) -> None:
+    """Raise :class:`FolderError` now, before any long work, when ``out`` could not be
+    written at the end: a user's folder (:func:`refuse_foreign`), or a place where no
+    folder can be made (a file in the way, no permission)."""
+    refuse_foreign(out, kind, names)
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise FolderError(f"{out}: {parent} is a file, so no folder can be made there")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise FolderError(f"{out}: no permission to write in {parent}")
+
+
 @contextmanager
 def atomic_output(out: Path | str, kind: str, names: frozenset[str]) -> Iterator[Path]:
     """Yield a temporary folder to write into; on success it replaces ``out`` whole.
@@ -77,6 +91,9 @@ def atomic_output(out: Path | str, kind: str, names: frozenset[str]) -> Iterator
     refuse_foreign(out, kind, names)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the folder from colleagues
     try:
         (tmp / MARKER).write_text(json.dumps({"kind": kind}) + "\n", encoding="utf-8")
         yield tmp

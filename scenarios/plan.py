@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models import Role
 
@@ -209,6 +209,15 @@ class Plan(BaseModel):
     variant: list[Variant] = Field(default_factory=list)
     file: str = Field(default="plan.toml", exclude=True)
     """Where the plan was read from, for messages (not part of the file)."""
+
+    @field_validator("granularity")
+    @classmethod
+    def _divides_one(cls, granularity: float) -> float:
+        """Posts a council can fill, as ``plan-staffing --granularity`` (1, 0.5, ... 0.1)."""
+        parts = 1 / granularity
+        if abs(parts - round(parts)) > 1e-9:
+            raise ValueError(f"{granularity:g} does not divide 1 (use 1, 0.5, 0.25, 0.2 or 0.1)")
+        return granularity
 
     @property
     def folder(self) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from allocator import summary, write_data, write_outputs
-from scenarios.folder import atomic_output
+from scenarios.folder import FolderError, atomic_output, check_writable
+from scenarios.run import PLAN_FILES
 from scenarios.staffing import StaffingResult
 from scenarios.teams import TeamsResult
 
@@ -120,3 +121,19 @@ def write_teams(result: TeamsResult, out: Path | str, settings: dict[str, Any]) 
                 "options": settings,
             },
         )
+
+
+def check_output_folder(out: Path | str, kind: str) -> None:
+    """Check, before any solving, that a ``kind`` folder (``plan``, ``staffing`` or
+    ``teams``) could be written at ``out``.
+
+    Raises
+    ------
+    FolderError
+        ``out`` holds a user's files or another kind of folder, a file is in the way,
+        or there is no permission to write there.
+    """
+    names = {"plan": PLAN_FILES, "staffing": STAFFING_FILES, "teams": TEAMS_FILES}
+    if kind not in names:
+        raise FolderError(f"unknown kind of planner folder {kind!r}")
+    check_writable(Path(out), kind, names[kind])

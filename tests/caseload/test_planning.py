@@ -153,3 +153,32 @@ def test_plan_teams_impossible_limit_exits_2(examples, tmp_path):
     assert not out.exists()
     assert "service cin: 2 ASYE workers and" in result.output
     assert "--max-asye-per-manager 0 lets no manager take one" in result.output
+
+
+@pytest.mark.parametrize("command", ["scenario run", "plan-staffing", "plan-teams"])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_solving(
+    examples, small, tmp_path, monkeypatch, command
+):
+    """A user's folder or a file in the way: exit 2 at once, before any variant is solved."""
+    import scenarios
+
+    def never(*args, **kwargs):
+        raise AssertionError("solved before checking --out")
+
+    for name in ("run_plan", "plan_staffing", "plan_teams"):
+        monkeypatch.setattr(scenarios, name, never)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("x")
+    first = {
+        "scenario run": ["scenario", "run", examples / "cin-pressures.toml"],
+        "plan-staffing": ["plan-staffing", small, "--add-fte", "1"],
+        "plan-teams": ["plan-teams", small, "--policy", "merton"],
+    }[command]
+    refused = run(*first, "--out", mine)
+    assert refused.exit_code == 2 and "a folder caseload did not write" in refused.output
+    assert (mine / "notes.txt").read_text() == "keep me"
+    blocked = run(*first, "--out", in_the_way / "sub")
+    assert blocked.exit_code == 2 and "is a file, so no folder can be made" in blocked.output

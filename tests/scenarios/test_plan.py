@@ -140,3 +140,15 @@ def test_slugs_are_distinct_folder_names():
     """Variant folders are readable and never collide."""
     assert slug("ASYE cohort and 10% more referrals") == "asye-cohort-and-10-more-referrals"
     assert variant_slugs(["base", "A b", "a-b", "!!"]) == ["base", "a-b", "a-b-2", "variant"]
+
+
+def test_a_post_size_that_does_not_divide_1_is_refused(tmp_path):
+    """granularity 0.3 is refused as plan-staffing's --granularity is: posts a council fills."""
+    file = write(tmp_path, SPEC_EXAMPLE.replace("seed = 0", "seed = 0\ngranularity = 0.3"))
+    with pytest.raises(PlanError) as caught:
+        read_plan(file)
+    assert caught.value.problems == [
+        f"{file}: granularity: 0.3 does not divide 1 (use 1, 0.5, 0.25, 0.2 or 0.1)"
+    ]
+    fine = write(tmp_path, SPEC_EXAMPLE.replace("seed = 0", "seed = 0\ngranularity = 0.25"))
+    assert read_plan(fine).granularity == 0.25
