@@ -119,6 +119,7 @@ def atomic_folder(out: Path, layout: Layout = OUTPUT_LAYOUT) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide it from colleagues
     except OSError as exc:
         raise _refused(out, exc) from None
     try:
@@ -447,3 +448,10 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, numbers.Real):
         return _jsonable(float(obj))
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then put back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

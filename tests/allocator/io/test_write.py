@@ -55,6 +55,17 @@ def test_atomic_folder_creates_new_folder(tmp_path):
     assert listing(tmp_path) == {"deep/out/.caseload": MARKER_TEXT, "deep/out/summary.json": "{}\n"}
 
 
+def test_an_output_folder_is_as_open_as_the_umask_allows(tmp_path):
+    """Colleagues on a shared drive can read a proposal: the folder is not mkdtemp's 0700."""
+    old = os.umask(0o022)
+    try:
+        with atomic_folder(tmp_path / "out") as tmp:
+            (tmp / "summary.json").write_text("{}\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
 def test_atomic_folder_replaces_previous_output(tmp_path):
     """An earlier output folder of this tool is replaced whole, stale files included."""
     out = tmp_path / "out"
