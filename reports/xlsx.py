@@ -161,7 +161,7 @@ def render_xlsx(report: Report) -> bytes:
     b'PK'
     """
     stream = io.BytesIO()
-    book = xlsxwriter.Workbook(stream, {"in_memory": True})
+    book = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_formulas": False})
     book.set_properties({"title": report.title, "comments": report.footer, "created": FIXED_DATE})
     formats = {tone: book.add_format(spec) for tone, spec in TONES.items()}
     bold = book.add_format({"bold": True})

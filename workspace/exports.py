@@ -69,7 +69,7 @@ def table_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
 def table_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> bytes:
     """The rows as a workbook with one formatted table named after ``title``."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(title[:31] or "table")
     data = [[_cell(row.get(c)) for c in columns] for row in rows]
     if data:

@@ -104,3 +104,19 @@ def test_the_same_report_gives_the_same_file(folder):
     """Rendering twice gives byte-identical workbooks (a fixed creation date)."""
     report = build_report(folder)
     assert render_xlsx(report) == render_xlsx(report)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """Ids such as '=1+1' from an export are written as text, never run as Excel formulas."""
+    from allocator import allocate, write_outputs
+    from models import Options, load_policy
+    from tests.support import AS_OF, child, problem, worker
+
+    data = problem(workers=[worker("=2+2")], children=[child("=1+1"), child("C2")])
+    result = allocate(data, load_policy("default"), Options(as_of=AS_OF, work_limit=1))
+    write_outputs(result, tmp_path / "out")
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(build_report(tmp_path / "out"))))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert {c.value for c in risky} >= {"=1+1", "=2+2"}
+    assert all(c.data_type == "s" for c in risky)
