@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from allocator.io.columns import (
+    ADJUSTMENTS,
     CHILDREN,
     DAY_FIRST_FORM,
     ISO_FORM,
@@ -148,6 +149,7 @@ def read_data(
             sheets[table] = sheet
     _check_keys(sheets, problems)
     _check_references(sheets, problems)
+    _check_adjustments(sheets, problems)
     _check_skills(sheets, problems)
     _check_across_teams(sheets, problems)
     if policy is not None:
@@ -638,6 +640,37 @@ def _check_references(sheets: dict[Table, _Sheet], problems: list[InputProblem])
                 problems.append(
                     InputProblem(sheets[TEAMS].label, row.number, "manager_id", message)
                 )
+
+
+def _check_adjustments(sheets: dict[Table, _Sheet], problems: list[InputProblem]) -> None:
+    """A child is pinned to one worker at most, and never to one it is forbidden from."""
+    if ADJUSTMENTS not in sheets:
+        return
+    sheet = sheets[ADJUSTMENTS]
+    pinned: dict[str, tuple[str, int]] = {}
+    forbidden: dict[tuple[str, str], int] = {}
+    rows = [(r, r.cells.get("action", "").strip().lower()) for r in sheet.rows]
+    for row, action in rows:
+        child, worker = row.cells.get("child_id", ""), row.cells.get("worker_id", "")
+        if action == "pin" and child:
+            if child in pinned:
+                first_worker, first_row = pinned[child]
+                message = (
+                    f"{child} is pinned twice: to {worker} here and to {first_worker} on row "
+                    f"{first_row}; keep one pin"
+                )
+                problems.append(InputProblem(sheet.label, row.number, "child_id", message))
+            else:
+                pinned[child] = (worker, row.number)
+        elif action == "forbid" and child:
+            forbidden.setdefault((child, worker), row.number)
+    for child, (worker, number) in pinned.items():
+        if (child, worker) in forbidden:
+            message = (
+                f"{child} is pinned to {worker} here and forbidden from them on row "
+                f"{forbidden[child, worker]}; keep one"
+            )
+            problems.append(InputProblem(sheet.label, number, "worker_id", message))
 
 
 def _check_across_teams(sheets: dict[Table, _Sheet], problems: list[InputProblem]) -> None:

@@ -1001,3 +1001,28 @@ def test_records_across_teams_are_warnings_naming_the_rows(tmp_path):
     assert ("children.csv", 5, "family_id") in found
     assert ("children.csv", 5, "worker_id") in found
     assert all(w.severity == "warning" for w in warnings)
+
+
+def test_a_child_pinned_twice_or_pinned_where_forbidden_is_named_with_both_rows(tmp_path):
+    """Two pins for C2, and a pin against a forbid: each row named, with the row it clashes with."""
+    adjustments = """\
+        action,worker_id,child_id,reason
+        pin,W1,C2,continuity
+        pin,W2,C2,other
+        forbid,W1,C2,conflict of interest
+        """
+    found = problems(write_folder(tmp_path, adjustments=adjustments))
+    assert [(p.file, p.row, p.column, p.message) for p in found] == [
+        (
+            "adjustments.csv",
+            2,
+            "worker_id",
+            "C2 is pinned to W1 here and forbidden from them on row 4; keep one",
+        ),
+        (
+            "adjustments.csv",
+            3,
+            "child_id",
+            "C2 is pinned twice: to W2 here and to W1 on row 2; keep one pin",
+        ),
+    ]
