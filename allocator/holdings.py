@@ -153,7 +153,11 @@ class Holdings:
         k = len(joining)
         limit = info.count_limit
         if limit is not None and self.count[w] + k > limit:
-            yield ("count_cap", f"{wid} holds {self.count[w]} children, cap {info.count_cap}")
+            n = self.count[w]
+            yield (
+                "count_cap",
+                f"{wid} holds {n} child{'' if n == 1 else 'ren'}, cap {info.count_cap}",
+            )
         load_limit = info.load_limit
         if load_limit is not None and (
             self._raw[w] + self.added_load(joining, w) > load_limit + TOLERANCE

@@ -134,7 +134,7 @@ def _cap_findings(inst: Instance, holdings: Holdings, i: int) -> list[Finding]:
             finding(
                 "above_cap",
                 (wid,),
-                f"{wid} holds {w.children_before} children, above their cap of "
+                f"{wid} holds {children_words(w.children_before)}, above their cap of "
                 f"{w.count_cap}: keeps them and gets no new children",
             )
         )
@@ -303,16 +303,18 @@ def _absence_findings(inst: Instance) -> list[Finding]:
         wid = w.worker_id
         held = held_by[w.index]
         if w.away is not None:
-            back = w.away.returns.isoformat() if w.away.returns else "no return date"
+            back = (
+                f"until {w.away.returns.isoformat()}" if w.away.returns else "with no return date"
+            )
             days = w.away.working_days
+            length = f"{days} working days" if days is not None else "open-ended leave"
             if w.release_cause == "long_leave":
                 out.append(
                     finding(
                         "long_leave",
                         (wid,),
-                        f"{wid} is away ({w.away.reason}) until {back}, "
-                        f"{days if days is not None else 'an open-ended number of'} working "
-                        f"days: their {children_words(len(held))} are reallocated as "
+                        f"{wid} is away ({w.away.reason}) {back}, {length}: their "
+                        f"{children_words(len(held))} are reallocated as "
                         "temporary cover (Barnet 001 s.3.12)",
                     )
                 )
@@ -323,9 +325,8 @@ def _absence_findings(inst: Instance) -> list[Finding]:
                     finding(
                         "long_leave",
                         (wid,),
-                        f"{wid} is away ({w.away.reason}) until {back}, "
-                        f"{days if days is not None else 'an open-ended number of'} working "
-                        f"days, over {limit}: the policy asks that their "
+                        f"{wid} is away ({w.away.reason}) {back}, {length} (over {limit} "
+                        "working days): the policy asks that their "
                         f"{children_words(len(held))} be reallocated (Barnet 001 s.3.12); "
                         "run with --release-long-leave to do it",
                     )
@@ -336,7 +337,7 @@ def _absence_findings(inst: Instance) -> list[Finding]:
                     finding(
                         "cover",
                         (wid, *held),
-                        f"{wid} is away ({w.away.reason}) until {back}: arrange cover for "
+                        f"{wid} is away ({w.away.reason}) {back}: arrange cover for "
                         f"their {children_words(len(held))} ({shown}) (Barnet 001 s.3.11)",
                     )
                 )

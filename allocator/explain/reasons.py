@@ -214,8 +214,9 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
         n = len(ch.candidates)
         listed = ", ".join(rule_count(r, k) for r, k in sorted(rules.items()))
         words = (
-            f"no capacity: all {n} eligible worker{'s' if n != 1 else ''} "
-            f"in {team} are full ({listed})"
+            f"no capacity: the one eligible worker in {team} is full ({listed})"
+            if n == 1
+            else f"no capacity: all {n} eligible workers in {team} are full ({listed})"
         )
         took = _who_took_the_room(inst, holdings, c)
         return "capacity", words + took

@@ -149,7 +149,7 @@ def test_barnet_3_12_long_leave_is_flagged_and_released_on_request():
     rules = policy(leave=LeavePolicy(reallocate_after_working_days=15))
     flagged = solve_and_check(data, rules)
     (message,) = findings(flagged, "long_leave")
-    assert "25 working days, over 15" in message and "--release-long-leave" in message
+    assert "25 working days (over 15 working days)" in message and "--release-long-leave" in message
     assert placed(flagged) == {"K1": "W1", "K2": "W1"}
     released = solve_and_check(data, rules, release_long_leave=True)
     for child_id in ("K1", "K2"):
