@@ -322,8 +322,8 @@ def _policy(state: VariantState, change: PolicyChange) -> VariantState:
         raise ChangeError(
             f"policy {policy.name!r} has no service for the data's {', '.join(unmapped)}. "
             f"The data's services: {', '.join(data_services)}; the policy's: "
-            f"{', '.join(policy.services)}. Map them with services = {{ {unmapped[0]} = "
-            f'"{next(iter(policy.services))}" }}'
+            f"{', '.join(policy.services)}. Map each to the policy's service whose rules "
+            f'should apply: services = {{ {unmapped[0]} = "..." }}'
         )
     return replace(state, policy=policy, data=state.data.model_copy(update={"teams": teams}))
 

@@ -241,8 +241,8 @@ def test_policy_change_errors_list_both_vocabularies():
         "plan.toml: variant 'v': change 1 (policy): policy 'merton' has no service for the data's "
         "intervention_planning. The data's services: intervention_planning; the policy's: "
         "first_response, cin, disabled_children, cla, leaving_care, supervising_social_workers, "
-        "independent_reviewing, youth_justice. Map them with "
-        'services = { intervention_planning = "first_response" }'
+        "independent_reviewing, youth_justice. Map each to the policy's service whose rules "
+        'should apply: services = { intervention_planning = "..." }'
     ]
     unknown = errors({"kind": "policy", "set": {"services.cin.max_kids": 3}})[0]
     assert "set: unknown key 'services.cin.max_kids': services.cin has no 'max_kids' (keys: " in (
