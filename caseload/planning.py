@@ -357,6 +357,20 @@ def plan_staffing_command(
     )
     for note in result.notes:
         click.echo(f"note: {note}")
+    if target_per_fte is not None:
+        above = [w for w in result.proposal.workers if w.children_per_fte > target_per_fte + 1e-9]
+        if above:
+            click.echo(
+                f"note: {len(above)} workers still hold more than {target_per_fte:g} children "
+                "per FTE: today's caseloads stay with their workers (see proposal/workers.csv)"
+            )
+    if result.proposal.stats.get("wall_limited"):
+        click.echo(
+            "warning: the wall clock (--time-limit) stopped a solve before its work limit: "
+            "the proposal may place fewer children or be less even than these posts allow; "
+            "run again with a larger --time-limit",
+            err=True,
+        )
     click.echo(f"wrote {out}/ (staffing.csv, proposal/, summary.json)")
 
 

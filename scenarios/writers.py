@@ -90,6 +90,7 @@ def staffing_summary(result: StaffingResult, settings: dict[str, Any]) -> dict[s
         "children_unallocated": info["children_unallocated"],
         "options": settings,
         "proposal_status": info["status"],
+        "wall_limited": bool(result.proposal.stats.get("wall_limited")),
         "input_hash": info["reproduce"]["input_hash"],
     }
 
