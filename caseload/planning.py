@@ -62,7 +62,7 @@ def _check_out(out: Path, kind: str) -> None:
 
 
 def _policy_and_data(data: Path, policy_name: str) -> tuple[Any, Any]:
-    from allocator import InputError, read_data
+    from allocator import InputError, describe_problems, read_data
     from models import PolicyError, load_policy
 
     try:
@@ -72,7 +72,8 @@ def _policy_and_data(data: Path, policy_name: str) -> tuple[Any, Any]:
     try:
         return policy, read_data(data, policy)
     except InputError as exc:
-        raise _fail([f"{data}: {p}" for p in exc.problems]) from None
+        # The same problem on many rows is one line, as `caseload validate` prints it.
+        raise _fail([f"{data}: {line}" for line in describe_problems(exc.problems)]) from None
 
 
 def _limits(func: Any) -> Any:
