@@ -18,6 +18,7 @@ RULE_WORDS = {
     "release": "being released",
     "excluded": "excluded by the manager",
     "forbidden": "ruled out by the manager",
+    "pinned": "set aside by a pin to another worker",
     "away": "away",
     "capacity": "without capacity",
     "not_accepting": "not accepting new work",

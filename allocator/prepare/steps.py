@@ -315,6 +315,12 @@ def check_pins(data: ProblemData, workers: list[WorkerInfo], children: list[Chil
             message = f"{where}: breaks the {rule} rule: {words}"
             problems.append(InputProblem(ADJUSTMENTS_FILE, row, "worker_id", message))
             continue
+        for other in ch.candidates:
+            if other != w:  # still listed in candidates.csv, with the pin as the reason
+                ch.ruled_out[other] = (
+                    "pinned",
+                    f"the manager pinned the child to {a.worker_id}: {a.reason}",
+                )
         ch.candidates = [w]
         pinned_to.setdefault(w, []).append(ch.index)
     for w, pinned in pinned_to.items():

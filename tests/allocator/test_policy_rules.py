@@ -472,6 +472,13 @@ def test_a_pin_a_forbidden_pairing_and_an_exclusion_are_kept_and_costed():
     assert placed(result) == {"K1": "W1", "N1": "W1", "N2": None} or placed(result)["N1"] == "W1"
     assert placed(result)["N2"] not in ("W2", "W3")
     assert "the manager pinned the child to them" in row(result, "N1").reason
+    # Every worker of the team is still a row of the pinned child's candidates.
+    verdicts = {c.worker_id: (c.verdict, c.rule) for c in result.candidates if c.child_id == "N1"}
+    assert verdicts == {
+        "W1": ("chosen", ""),
+        "W2": ("ruled_out", "pinned"),
+        "W3": ("ruled_out", "excluded"),
+    }
     cost = result.stats["adjustments"]
     assert cost["objective_with"] > cost["objective_without"]
     assert findings(result, "adjustment_cost")
