@@ -205,6 +205,9 @@ def unallocated_cause(inst: Instance, holdings: Holdings, c: int) -> tuple[str, 
             f"no eligible worker in {team} ({listed or 'the team has no workers'})",
         )
     blocked = {w: holdings.blocking_caps(c, w) for w in ch.candidates}
+    if all(blocked.values()) and _family_never_fits(inst, c):
+        # Under 'always' the family waits whatever this batch did: that is the cause.
+        return "siblings", sibling_conflict(inst, holdings, c)
     if all(blocked.values()):
         rules = Counter(b[0][0] for b in blocked.values())
         if set(rules) == {"oversight"}:
@@ -283,25 +286,49 @@ def _kind(inst: Instance, c: int) -> str:
     return text
 
 
+def _waiting_group(inst: Instance, c: int) -> list[int]:
+    """The children of ``c``'s family in its team who wait to be placed together."""
+    ch = inst.children[c]
+    return [
+        s
+        for s in inst.families.get(ch.family or "", [])
+        if inst.children[s].movable and inst.children[s].child.team_id == ch.child.team_id
+    ]
+
+
+def _room_before(inst: Instance, c: int, size: int) -> list[tuple[int, str]]:
+    """``(free places, worker)`` of each accepting worker in ``c``'s team before this batch
+    (``size`` where no count cap applies)."""
+    room = []
+    for w in inst.team_workers[inst.children[c].child.team_id]:
+        info = inst.workers[w]
+        if info.accepting:
+            limit = info.count_limit
+            room.append(
+                ((limit - info.children_before) if limit is not None else size, info.worker_id)
+            )
+    return room
+
+
+def _family_never_fits(inst: Instance, c: int) -> bool:
+    """Under 'always', whether no worker had room for the whole waiting family even
+    before this batch placed anyone."""
+    if inst.policy.siblings is not SiblingMode.ALWAYS or inst.children[c].family is None:
+        return False
+    group = _waiting_group(inst, c)
+    return len(group) > 1 and all(
+        free < len(group) for free, _ in _room_before(inst, c, len(group))
+    )
+
+
 def sibling_conflict(inst: Instance, holdings: Holdings, c: int) -> str:
-    """Plain words for 'always together' meeting a cap."""
+    """Plain words for 'always together' meeting a cap: the most room any worker had
+    before this batch, against the family's size."""
     ch = inst.children[c]
     family = ch.family or ""
     team = ch.child.team_id
-    group = [
-        s
-        for s in inst.families.get(family, [])
-        if inst.children[s].movable and inst.children[s].child.team_id == team
-    ]
-    room = []
-    for w in inst.team_workers[team]:
-        info = inst.workers[w]
-        if not info.accepting:
-            continue
-        limit = info.count_limit
-        free = (limit - holdings.count[w]) if limit is not None else len(group)
-        room.append((free, info.worker_id))
-    best = max(room, default=(0, "nobody"))
+    group = _waiting_group(inst, c)
+    best = max(_room_before(inst, c, len(group)), default=(0, "nobody"))
     return (
         f"rules conflict: siblings must stay together (policy 'always') but no eligible "
         f"worker in {team} has room for all {len(group)} children of family {family}; the "

@@ -337,6 +337,29 @@ def test_siblings_always_keeps_family_together_or_leaves_it_waiting():
         assert "rules conflict" in a.reason
 
 
+def test_siblings_always_conflict_is_named_when_others_fill_the_room():
+    """A family of 3 that never fit waits for the sibling rule, not because P1 took the room."""
+    policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
+    data = problem(
+        workers=[worker("W1", max_children=3), worker("W2", max_children=3)],
+        children=[
+            *(child(f"H{i}", worker_id="W1") for i in range(2)),
+            *(child(f"K{i}", worker_id="W2") for i in range(2)),
+            *(child(f"F{i}", family_id="FAM") for i in range(3)),
+            child("P1", category="cp"),
+            child("Q1"),
+        ],
+    )
+    result = solve_and_check(data, policy)
+    assert {placed(result)[c] for c in ("F0", "F1", "F2")} == {None}
+    assert placed(result)["P1"] is not None and placed(result)["Q1"] is not None
+    for c in ("F0", "F1", "F2"):
+        assert "Unallocated: rules conflict: siblings must stay together" in row(result, c).reason
+        assert "the most room is 1" in row(result, c).reason
+    (conflict,) = [f for f in result.findings if f.kind == "conflict"]
+    assert conflict.entities == ("FAM",)
+
+
 def test_siblings_always_together_when_room_allows():
     """Policy siblings='always' with room: the family shares one worker."""
     policy = CIN.model_copy(update={"siblings": SiblingMode.ALWAYS})
