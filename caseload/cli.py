@@ -9,6 +9,7 @@ traceback).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -203,8 +204,10 @@ def _allocate_and_write(
     out: Path,
     quiet: bool,
     verbose: bool = False,
+    from_file: int | None = None,
 ) -> Any:
-    """Allocate, write ``out`` and print the summary; returns the result."""
+    """Allocate, write ``out`` and print the summary; returns the result. Adjustments
+    past the first ``from_file`` came from flags, and their problems say so."""
     from allocator import InputError, OutputError, allocate, summary, write_outputs
 
     known = {w.worker_id for w in problem.workers}
@@ -215,7 +218,8 @@ def _allocate_and_write(
     try:
         result = allocate(problem, rules, options, progress=progress)
     except InputError as exc:
-        raise _problems(Path(problem.source or "input"), exc.problems) from None
+        found = [_flag_problem(p, from_file) for p in exc.problems]
+        raise _problems(Path(problem.source or "input"), found) from None
     if progress is not None:
         progress.end()
     try:
@@ -282,9 +286,10 @@ def allocate(
     values["as_of"] = values["as_of"] or date.today()
     rules = _policy(policy_name)
     options = _options(values)
-    problem = _with_adjustments(_read(data, rules, quiet), **flags)
+    read = _read(data, rules, quiet)
+    problem = _with_adjustments(read, **flags)
     _check_out(out)
-    _allocate_and_write(problem, rules, options, out, quiet, verbose)
+    _allocate_and_write(problem, rules, options, out, quiet, verbose, len(read.adjustments))
     if with_report:
         _write_report(out, None, None, quiet)
 
@@ -337,6 +342,16 @@ def report(folder: Path, fmt: str | None, output: Path | None) -> None:
       caseload report plan-out/
     """
     _write_report(folder, fmt, output, quiet=False)
+
+
+def _flag_problem(problem: Any, from_file: int | None) -> Any:
+    """A problem with an adjustment given as a flag names the flags, not a row of an
+    adjustments.csv the data may not even have."""
+    if from_file is None or problem.file != "adjustments.csv" or problem.row is None:
+        return problem
+    if problem.row - 1 <= from_file:
+        return problem
+    return dataclasses.replace(problem, file="--pin/--forbid/--exclude", row=None, column=None)
 
 
 def _with_adjustments(

@@ -817,3 +817,16 @@ def test_an_interrupted_allocation_writes_nothing_and_says_so(tmp_path, signame,
     assert "interrupted: nothing written" in err
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"]
+
+
+def test_pin_and_forbid_flags_are_kept_and_their_problems_name_the_flags(data, tmp_path):
+    """--pin C2=W2 puts C2 with W2, saying so; a pin that breaks a rule names the flag, exit 2."""
+    out = tmp_path / "out"
+    done = allocate(data, out, "--pin", "C2=W1", "--forbid", "C2=W2", "--reason", "knows dad")
+    assert done.exit_code == 0, done.output
+    (c2,) = [r for r in read_csv(out / "allocations.csv") if r["child_id"] == "C2"]
+    assert c2["worker_id"] == "W1" and "pinned the child to them" in c2["reason"]
+    refused = allocate(data, tmp_path / "x", "--pin", "C2=M1", "--reason", "cover")
+    assert refused.exit_code == 2
+    assert "--pin/--forbid/--exclude: pin C2 to M1: breaks the role rule" in refused.output
+    assert "adjustments.csv" not in refused.output and not (tmp_path / "x").exists()
