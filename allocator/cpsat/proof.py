@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from allocator.cpsat import objective as obj
+from allocator.cpsat.interrupt import stoppable
 from allocator.cpsat.model import Built, build, kept_weight
 from allocator.cpsat.settings import SolverSettings
 from allocator.cpsat.variables import Component, upper_bound
@@ -503,7 +504,8 @@ class Checker:
             p.cp_model_presolve = False  # measured: twice as fast on these small checks
             p.max_deterministic_time = CONFIRM_WORK
             p.max_time_in_seconds = max(0.01, min(10.0, self.deadline - time.monotonic()))
-            status = solver.solve(self.built.model)
+            with stoppable(solver):
+                status = solver.solve(self.built.model)
         finally:
             for domain, low, high in saved:
                 domain[0], domain[1] = low, high

@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -29,6 +28,7 @@ from allocator.cpsat import objective as obj
 from allocator.cpsat.bounds import integer_water_filling
 from allocator.cpsat.constraints.symmetry import add_child_symmetry
 from allocator.cpsat.hints import hint_value, ordered_children, ordered_for_symmetry, set_hint
+from allocator.cpsat.interrupt import stoppable
 from allocator.cpsat.model import Built, build, kept_weight
 from allocator.cpsat.proof import (
     FIRST_TRY,
@@ -390,11 +390,10 @@ class _ComponentSolve:
         allowed = (self.deadline - time.monotonic()) * stage.share
         solver = _solver(inst, work, allowed, gap)
         started = time.perf_counter()
-        status = solver.solve(built.model)
+        with stoppable(solver):
+            status = solver.solve(built.model)
         seconds = time.perf_counter() - started
         det = solver.deterministic_time
-        if _interrupted(status, det, work, seconds, allowed):
-            raise KeyboardInterrupt  # CP-SAT caught Ctrl-C and ended its search early
         if status == cp_model.MODEL_INVALID:
             self.result.stages.append(StageResult(stage.name, "error", None, None, seconds, det))
             self.result.status = "error"
@@ -465,16 +464,6 @@ def _relabellings(
                 break
         out = grown
     return {tuple(row[w] for w in workers) for row in out}
-
-
-def _interrupted(
-    status: Any, work_done: float, work: float, seconds: float, allowed: float
-) -> bool:
-    """Whether CP-SAT stopped short of proof with both its work and its time left: it
-    catches Ctrl-C itself (``catch_sigint_signal``) and returns as if at a limit, so the
-    run must stop here rather than publish a proposal half searched."""
-    stopped = status in (cp_model.FEASIBLE, cp_model.UNKNOWN)
-    return stopped and work_done < 0.9 * work and seconds < 0.9 * allowed - 0.05
 
 
 def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:
