@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 MARKER = ".caseload"
 
@@ -112,3 +113,19 @@ def atomic_output(out: Path | str, kind: str, names: frozenset[str]) -> Iterator
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cell(value: Any) -> str:
+    """A CSV cell: empty for ``None``, ``true``/``false``, floats to 4 decimals, lists ``;``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    if isinstance(value, tuple | list):
+        return ";".join(str(v) for v in value)
+    return str(value)

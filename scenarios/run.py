@@ -24,7 +24,7 @@ from scenarios.changes import VariantState, build_variant
 from scenarios.chart import CHART_FILES, write_chart
 from scenarios.compare import COLUMNS
 from scenarios.example import generate_authority
-from scenarios.folder import atomic_output
+from scenarios.folder import atomic_output, cell
 from scenarios.plan import BASE, Plan, PlanError, read_plan, variant_slugs
 from scenarios.tasks import (
     VariantOutcome,
@@ -237,7 +237,7 @@ def write_plan(run: PlanRun, out: Path | str) -> None:
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(COLUMNS)
             for row in rows:
-                writer.writerow([_cell(row[c]) for c in COLUMNS])
+                writer.writerow([cell(row[c]) for c in COLUMNS])
         for slug, (_, state), outcome in zip(
             slugs, run.prepared.variants, run.outcomes, strict=True
         ):
@@ -247,19 +247,6 @@ def write_plan(run: PlanRun, out: Path | str) -> None:
         write_chart(rows, run.prepared.plan.name, tmp)
         text = json.dumps(plan_summary(run), sort_keys=True, indent=2, ensure_ascii=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        text = f"{value:.4f}".rstrip("0").rstrip(".")
-        return "0" if text == "-0" else text
-    return str(value)
 
 
 EXAMPLE_AS_OF = date(2026, 11, 23)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator import summary, write_data, write_outputs
-from scenarios.folder import FolderError, atomic_output, check_writable
+from scenarios.folder import FolderError, atomic_output, cell, check_writable
 from scenarios.run import PLAN_FILES
 from scenarios.staffing import StaffingResult
 from scenarios.teams import TeamsResult
@@ -42,22 +42,6 @@ SPAN_COLUMNS = [
 ]
 STAFFING_FILES = frozenset({"staffing.csv", "proposal", "summary.json"})
 TEAMS_FILES = frozenset({"data", "moves.csv", "teams_summary.csv", "summary.json"})
-
-
-def cell(value: Any) -> str:
-    """A CSV cell: empty for ``None``, ``true``/``false``, floats to 4 decimals, lists ``;``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        text = f"{value:.4f}".rstrip("0").rstrip(".")
-        return "0" if text == "-0" else text
-    if isinstance(value, tuple | list):
-        return ";".join(str(v) for v in value)
-    return str(value)
 
 
 def write_rows(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
