@@ -7,6 +7,8 @@
   jointly with the allocation (:func:`plan_staffing`).
 - Teams (``caseload plan-teams``): case-holding workers under team managers
   (:func:`plan_teams`).
+- Forecasts (``caseload forecast``): weekly referrals, closures and allocations
+  over many seeded runs, as bands (:func:`run_forecast`, :func:`write_forecast`).
 - Synthetic example authorities shaped by the DfE workforce statistics
   (:func:`generate_authority`, ``caseload example`` and ``caseload demo``).
 """
@@ -21,6 +23,24 @@ from scenarios.example import (
     service_kind,
 )
 from scenarios.folder import FolderError
+from scenarios.forecast import (
+    MEASURES as FORECAST_MEASURES,
+)
+from scenarios.forecast import (
+    ForecastError,
+    ForecastResult,
+    ForecastSettings,
+    ForecastTask,
+    PlanChange,
+    Rate,
+    estimate_rates,
+    forecast_run,
+    forecast_tasks,
+    plan_change,
+    read_rates,
+    run_forecast,
+)
+from scenarios.forecast_output import FORECAST_FILES, write_forecast
 from scenarios.plan import CHANGE_KINDS, Plan, PlanError, read_plan
 from scenarios.run import (
     EXAMPLE_PLANS,
@@ -43,12 +63,20 @@ __all__ = [
     "DEFAULT_NEW_REFERRALS",
     "DFE_CSV",
     "EXAMPLE_PLANS",
+    "FORECAST_FILES",
+    "FORECAST_MEASURES",
     "STOCKTON_2024_CASE_HOLDING_FTE",
     "FolderError",
+    "ForecastError",
+    "ForecastResult",
+    "ForecastSettings",
+    "ForecastTask",
     "Plan",
+    "PlanChange",
     "PlanError",
     "PlanRun",
     "PreparedPlan",
+    "Rate",
     "RunSettings",
     "StaffingError",
     "StaffingResult",
@@ -59,16 +87,23 @@ __all__ = [
     "check_granularity",
     "dfe_profile",
     "differences",
+    "estimate_rates",
     "evaluate_variant",
+    "forecast_run",
+    "forecast_tasks",
     "generate_authority",
+    "plan_change",
     "plan_staffing",
     "plan_teams",
     "prepare_plan",
     "read_plan",
+    "read_rates",
+    "run_forecast",
     "run_plan",
     "run_tasks",
     "service_kind",
     "write_example",
+    "write_forecast",
     "write_plan",
     "write_staffing",
     "write_teams",
