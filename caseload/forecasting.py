@@ -20,8 +20,8 @@ import click
 from caseload.options import POLICY_HELP, SEED, parse_date
 from caseload.planning import PlanningInputError, _fail, _policy_and_data, _pool
 
-SCHEDULER_TIMEOUT = "10s"
-"""How long to wait for a scheduler before saying it cannot be reached."""
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds to wait for a scheduler before saying it cannot be reached (--connect-timeout)."""
 
 
 def scheduler_problem(address: str, allow_insecure: bool) -> str | None:
@@ -68,7 +68,9 @@ def _loopback(host: str) -> bool:
 
 
 @contextmanager
-def executor(processes: int, tasks: int, scheduler: str | None) -> Iterator[Any]:
+def executor(
+    processes: int, tasks: int, scheduler: str | None, timeout: float = SCHEDULER_TIMEOUT
+) -> Iterator[Any]:
     """A ``concurrent.futures`` executor for the runs: Dask's when ``scheduler`` is given
     (an existing cluster; its TLS settings come from Dask's configuration), else a local
     process pool for ``processes > 1``, else none (inline).
@@ -86,7 +88,7 @@ def executor(processes: int, tasks: int, scheduler: str | None) -> Iterator[Any]
 
     address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
     try:
-        client = Client(address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
+        client = Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PlanningInputError(
@@ -111,6 +113,13 @@ def _scheduler_options(func: Any) -> Any:
                 "--allow-insecure",
                 is_flag=True,
                 help="Allow a tcp:// scheduler off this machine (tasks carry children's records).",
+            ),
+            click.option(
+                "--connect-timeout",
+                default=SCHEDULER_TIMEOUT,
+                show_default=True,
+                type=click.FloatRange(0, 3600, min_open=True),
+                help="Seconds to wait for the scheduler before giving up.",
             ),
         ]
     ):
@@ -186,6 +195,7 @@ def forecast_command(
     processes: int,
     scheduler: str | None,
     allow_insecure: bool,
+    connect_timeout: float,
     quiet: bool,
 ) -> None:
     """Forecast DATA week by week: referrals arrive, cases close, the engine allocates.
@@ -268,7 +278,7 @@ def forecast_command(
             click.echo(f"\rruns: {done}/{total} done", err=True, nl=done == total)
 
     try:
-        with executor(processes, runs, scheduler) as pool:
+        with executor(processes, runs, scheduler, connect_timeout) as pool:
             result = run_forecast(problem_data, policy, rates, settings, pool, progress, change)
     except PlanError as exc:
         raise _fail(exc.problems) from None
