@@ -9,6 +9,10 @@
   (:func:`plan_teams`).
 - Forecasts (``caseload forecast``): weekly referrals, closures and allocations
   over many seeded runs, as bands (:func:`run_forecast`, :func:`write_forecast`).
+- The national view (``caseload benchmark-la``, ``caseload national``): an
+  authority against its region and England, and the FTE England's authorities
+  need at a caseload target, from the DfE workforce statistics
+  (:func:`benchmark_authority`, :func:`run_national`).
 - Synthetic example authorities shaped by the DfE workforce statistics
   (:func:`generate_authority`, ``caseload example`` and ``caseload demo``).
 """
@@ -41,6 +45,22 @@ from scenarios.forecast import (
     run_forecast,
 )
 from scenarios.forecast_output import FORECAST_FILES, write_forecast
+from scenarios.national import (
+    BENCHMARK_MEASURES,
+    Benchmark,
+    NationalError,
+    NationalResult,
+    benchmark_authority,
+    dfe_authority,
+    find_authority,
+    run_national,
+)
+from scenarios.national_output import (
+    BENCHMARK_FILES,
+    NATIONAL_FILES,
+    write_benchmark,
+    write_national,
+)
 from scenarios.plan import CHANGE_KINDS, Plan, PlanError, read_plan
 from scenarios.run import (
     EXAMPLE_PLANS,
@@ -58,6 +78,8 @@ from scenarios.teams import TeamsError, TeamsResult, plan_teams
 from scenarios.writers import write_staffing, write_teams
 
 __all__ = [
+    "BENCHMARK_FILES",
+    "BENCHMARK_MEASURES",
     "CHANGE_KINDS",
     "COMPARISON_COLUMNS",
     "DEFAULT_NEW_REFERRALS",
@@ -65,12 +87,16 @@ __all__ = [
     "EXAMPLE_PLANS",
     "FORECAST_FILES",
     "FORECAST_MEASURES",
+    "NATIONAL_FILES",
     "STOCKTON_2024_CASE_HOLDING_FTE",
+    "Benchmark",
     "FolderError",
     "ForecastError",
     "ForecastResult",
     "ForecastSettings",
     "ForecastTask",
+    "NationalError",
+    "NationalResult",
     "Plan",
     "PlanChange",
     "PlanError",
@@ -84,11 +110,14 @@ __all__ = [
     "TeamsResult",
     "VariantOutcome",
     "VariantTask",
+    "benchmark_authority",
     "check_granularity",
+    "dfe_authority",
     "dfe_profile",
     "differences",
     "estimate_rates",
     "evaluate_variant",
+    "find_authority",
     "forecast_run",
     "forecast_tasks",
     "generate_authority",
@@ -99,11 +128,14 @@ __all__ = [
     "read_plan",
     "read_rates",
     "run_forecast",
+    "run_national",
     "run_plan",
     "run_tasks",
     "service_kind",
+    "write_benchmark",
     "write_example",
     "write_forecast",
+    "write_national",
     "write_plan",
     "write_staffing",
     "write_teams",
