@@ -1,4 +1,5 @@
-"""The forecast command (``caseload forecast``) and where its runs go: inline, a local
+"""The forecast and national commands (``caseload forecast``, ``benchmark-la``,
+``national``) and where their tasks go: inline, a local
 process pool, or an existing Dask cluster (``--scheduler``).
 
 Bad input is every problem listed, exit code 2, nothing written.
@@ -314,5 +315,215 @@ def _headline(result: Any) -> str:
     return head + "\n" + tabulate(rows, headers=["measure", "p10", "median", "p90"])
 
 
-COMMANDS = (forecast_command,)
-"""The forecast commands, added to ``caseload`` by ``caseload.cli``."""
+@click.command("benchmark-la")
+@click.argument("name_or_code")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Also write benchmark.csv and the chart (benchmark.png, benchmark.svg) here.",
+)
+def benchmark_la_command(name_or_code: str, out: Path | None) -> None:
+    """Compare a local authority with its region and England (DfE workforce statistics).
+
+    NAME_OR_CODE is an authority's name (any case) or code (E06000004, or the old
+    808). Prints its caseload per FTE, agency, vacancy and turnover rates year by
+    year next to its region's and England's, and its place in the latest year.
+
+    \b
+    Example:
+      caseload benchmark-la Stockton-on-Tees
+      caseload benchmark-la E06000004 --out stockton/
+    """
+    from tabulate import tabulate
+
+    from scenarios import (
+        BENCHMARK_MEASURES,
+        FolderError,
+        NationalError,
+        benchmark_authority,
+        write_benchmark,
+    )
+
+    try:
+        bench = benchmark_authority(name_or_code)
+    except NationalError as exc:
+        raise _fail([str(exc)]) from None
+    if out is not None:
+        try:
+            write_benchmark(bench, out)
+        except FolderError as exc:
+            raise PlanningInputError(f"error: {exc}") from None
+
+    def value(v: float | None) -> str:
+        return "-" if v is None else f"{v:g}"
+
+    click.echo(f"{bench.authority} ({bench.code}), {bench.region}")
+    for measure, label in BENCHMARK_MEASURES.items():
+        rows = [
+            [y["year"], *(value(y[measure][k]) for k in ("authority", "region", "england"))]
+            for y in bench.years
+        ]
+        click.echo(f"\n{label}")
+        click.echo(
+            tabulate(
+                rows, headers=["year", bench.authority, bench.region, "England"],
+                disable_numparse=True,
+            )
+        )  # fmt: skip
+        places = []
+        for scope, where in (("region", bench.region), ("england", "England")):
+            rank = bench.ranks[measure][scope]
+            if rank is not None:
+                places.append(f"{rank[0]} of {rank[1]} in {where}")
+        if places:
+            click.echo(f"place in {bench.years[-1]['year']} (1 = lowest): {'; '.join(places)}")
+    click.echo(
+        "\nSource: Department for Education, Children's social work workforce statistics "
+        "(Open Government Licence v3.0)."
+    )
+    if out is not None:
+        click.echo(f"wrote {out}/ (benchmark.csv, benchmark.png, benchmark.svg)")
+
+
+@click.command("national")
+@click.option(
+    "--target-per-fte",
+    required=True,
+    type=float,
+    help="The caseload target: at most X children per case-holding FTE.",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--region", help="Only this region's authorities (one of the nine, or Inner London).")
+@click.option("--limit", type=int, help="Only the first N authorities (in the DfE file's order).")
+@click.option("--policy", "policy_name", default="default", show_default=True, help=POLICY_HELP)
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Generator and solver seed.")
+@click.option(
+    "--as-of", default="2025-09-30", show_default=True, callback=parse_date,
+    help="Allocation date of the generated authorities.",
+)  # fmt: skip
+@click.option(
+    "--work-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 1e6, min_open=True),
+    help="Deterministic work limit per solve (reproducible).",
+)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    help="Authorities side by side in separate processes (same results).",
+)
+@_scheduler_options
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def national_command(
+    target_per_fte: float,
+    out: Path,
+    region: str | None,
+    limit: int | None,
+    policy_name: str,
+    seed: int,
+    as_of: date,
+    work_limit: float,
+    processes: int,
+    scheduler: str | None,
+    allow_insecure: bool,
+    connect_timeout: float,
+    quiet: bool,
+) -> None:
+    """How many case-holding FTE England's authorities need at a caseload target.
+
+    For every authority of the latest DfE year, a DfE-shaped authority at its
+    published case-holding FTE and cases is staffed as plan-staffing
+    --target-per-fte X does. OUT gets national.csv (per authority: FTE now, FTE
+    needed, difference), totals.csv (the nine regions and England, as sums of the
+    published authority rows; authorities with suppressed figures listed and the
+    rest of the DfE England row shown as theirs), national.png/.svg and
+    summary.json.
+
+    \b
+    Example:
+      caseload national --target-per-fte 18 --region "North East" --out ne/
+      caseload national --target-per-fte 18 --scheduler tcp://127.0.0.1:8786 --out england/
+    """
+    from models import Options, PolicyError, load_policy
+    from scenarios import FolderError, NationalError, run_national, write_national
+
+    problems = []
+    if not target_per_fte > 0:
+        problems.append(f"--target-per-fte {target_per_fte:g}: must be a number above 0")
+    if limit is not None and limit < 1:
+        problems.append(f"--limit {limit}: must be 1 or more")
+    if scheduler is not None:
+        problem = scheduler_problem(scheduler, allow_insecure)
+        if problem:
+            problems.append(problem)
+    try:
+        policy = load_policy(policy_name)
+    except PolicyError as exc:
+        problems.append(f"--policy: {exc}")
+    if problems:
+        raise _fail(problems)
+    options = Options(
+        as_of=as_of, work_limit=work_limit, gap_limit=1e-4, seed=seed, time_limit=600.0
+    )
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\rauthorities: {done}/{total} done", err=True, nl=done == total)
+
+    try:
+        with executor(
+            processes, 151 if limit is None else limit, scheduler, connect_timeout
+        ) as pool:
+            result = run_national(
+                policy,
+                target_per_fte,
+                options,
+                region=region,
+                limit=limit,
+                executor=pool,
+                progress=progress,
+            )
+    except NationalError as exc:
+        raise _fail([str(exc)]) from None
+    settings = {
+        "policy": policy.name,
+        "region": region,
+        "limit": limit,
+        "scheduler": scheduler,
+        **options.model_dump(mode="json"),
+    }
+    try:
+        write_national(result, out, settings)
+    except FolderError as exc:
+        raise PlanningInputError(f"error: {exc}") from None
+    if quiet:
+        return
+    from tabulate import tabulate
+
+    rows = [
+        [
+            t["la_name"],
+            *(
+                "-" if t[c] is None else f"{t[c]:,.1f}"
+                for c in ("published_case_holders_fte", "fte_now", "fte_needed", "difference")
+            ),
+        ]
+        for t in result.totals
+    ]
+    click.echo(
+        tabulate(
+            rows, headers=["", "published FTE", "FTE now", "FTE needed", "difference"],
+            disable_numparse=True,
+        )
+    )  # fmt: skip
+    if result.suppressed:
+        names = ", ".join(r["la_name"] for r in result.suppressed)
+        click.echo(f"suppressed in the DfE figures (not staffed, not guessed): {names}")
+    click.echo(f"wrote {out}/ (national.csv, totals.csv, national.png, national.svg, summary.json)")
+
+
+COMMANDS = (forecast_command, benchmark_la_command, national_command)
+"""The forecast and national commands, added to ``caseload`` by ``caseload.cli``."""

@@ -128,12 +128,32 @@ def find_authority(name_or_code: str, path: Path | None = None) -> dict[str, Any
         )
     ]
     if not found:
-        names = sorted({r["la_name"] for r in authorities})
-        by_case = {n.casefold(): n for n in names}
-        close = difflib.get_close_matches(wanted, list(by_case), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(by_case[c]) for c in close)}?" if close else ""
+        close = closest(wanted, sorted({r["la_name"] for r in authorities}))
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise NationalError(f"no local authority named {name_or_code.strip()!r}{hint}")
     return max(found, key=lambda r: r["time_period"])
+
+
+def closest(query: str, names: Sequence[str], n: int = 3) -> list[str]:
+    """The names closest to ``query``, ignoring case, comparing it with each whole name and
+    with the name's start of the same length (so ``Stokton`` finds ``Stockton-on-Tees``).
+
+    Examples
+    --------
+    >>> closest("stokton", ["Stockport", "Stockton-on-Tees", "Sutton"])[0]
+    'Stockton-on-Tees'
+    """
+    q = query.strip().casefold()
+
+    def score(name: str) -> float:
+        folded = name.casefold()
+        return max(
+            difflib.SequenceMatcher(None, q, folded).ratio(),
+            difflib.SequenceMatcher(None, q, folded[: len(q) + 1]).ratio(),
+        )
+
+    ranked = sorted(names, key=lambda name: (-score(name), name))
+    return [name for name in ranked[:n] if score(name) >= 0.6]
 
 
 @dataclass(frozen=True)
@@ -358,8 +378,8 @@ def select_authorities(
         by_case = {k.casefold(): k for k in known}
         wanted = by_case.get(region.strip().casefold())
         if wanted is None:
-            close = difflib.get_close_matches(region.casefold(), list(by_case), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(by_case[c]) for c in close)}?" if close else ""
+            close = closest(region, known)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise NationalError(f"--region {region!r}: no such region{hint}")
         authorities = [
             r for r in authorities if wanted in (r["region_name"], _region9(r["region_name"]))
@@ -404,7 +424,10 @@ def national_totals(
         group = [r for r in rows if r["region"] == region]
         if group:
             out.append(total(region, group))
-    england_total = total("England (sum of authorities)", rows)
+    england_total = total(
+        "England (sum of authorities)" if england is not None else "all authorities staffed",
+        rows,
+    )
     out.append(england_total)
     if england is not None:
         names = ", ".join(r["la_name"] for r in suppressed) or "none"

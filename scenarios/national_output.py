@@ -103,9 +103,9 @@ def plot_national(result: NationalResult, fig: Any = None) -> Any:
     ax.set_ylabel("case-holding FTE")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=8)
-    england = next(t for t in result.totals if t["la_name"].startswith("England (sum"))
+    england = next(t for t in result.totals if t["la_name"] not in NINE_REGIONS)
     fig.suptitle(
-        f"Case-holding FTE needed, {result.year} authorities ({len(result.rows)}): "
+        f"Case-holding FTE needed, {len(result.rows)} authorities ({result.year} figures): "
         f"{england['fte_now']:,.0f} now, {england['fte_needed']:,.0f} needed",
         fontsize=11,
     )

@@ -129,3 +129,58 @@ def test_an_unreachable_scheduler_exits_2_and_writes_nothing(small, tmp_path):
     assert result.exit_code == 2, result.output
     assert f"--scheduler tcp://127.0.0.1:{port}: cannot reach the Dask scheduler" in result.output
     assert not (tmp_path / "fc").exists()
+
+
+def test_benchmark_la_prints_the_table_and_writes_the_chart(tmp_path):
+    """The authority's measures by year beside its region's and England's, and the chart."""
+    result = run("benchmark-la", "E06000004", "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.output
+    assert "Stockton-on-Tees (E06000004), North East" in result.output
+    assert "2025    17.2" in result.output and "of 149 in England" in result.output
+    names = sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert names == [".caseload", "benchmark.csv", "benchmark.png", "benchmark.svg"]
+
+
+def test_benchmark_la_unknown_name_suggests_and_exits_2():
+    """A misspelt authority: exit 2 and the closest names."""
+    result = run("benchmark-la", "Stokton")
+    assert result.exit_code == 2
+    assert "no local authority named 'Stokton'; did you mean 'Stockton-on-Tees'" in result.output
+
+
+def test_national_on_one_region_writes_rows_and_totals(tmp_path):
+    """One authority of the South East staffed at 18: its row, the region and the total agree."""
+    import csv
+
+    result = run(
+        "national", "--target-per-fte", 18, "--region", "South East", "--limit", 1,
+        "--work-limit", 2, "--out", tmp_path / "n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (row,) = list(csv.DictReader((tmp_path / "n" / "national.csv").open()))
+    assert row["la_name"] == "Bracknell Forest" and row["published_case_holders_fte"] == "42.5"
+    assert float(row["fte_needed"]) - float(row["fte_now"]) == pytest.approx(
+        float(row["difference"])
+    )
+    # 825 children at no more than 18 per FTE need at least 825 / 18 FTE
+    assert float(row["fte_needed"]) >= 825 / 18
+    totals = {t["la_name"]: t for t in csv.DictReader((tmp_path / "n" / "totals.csv").open())}
+    assert totals["South East"]["fte_needed"] == row["fte_needed"]
+    assert "England (DfE)" not in totals  # a narrowed sweep is not compared with England
+    assert (tmp_path / "n" / "national.svg").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "messages"),
+    [
+        (("--target-per-fte", 0, "--limit", 0), ["--target-per-fte 0: must be", "--limit 0"]),
+        (("--target-per-fte", 18, "--region", "Nort East"), ["did you mean 'North East'"]),
+    ],
+)
+def test_national_bad_options_exit_2_and_write_nothing(tmp_path, args, messages):
+    """A target or limit at or below 0 and an unknown region: named, exit 2, nothing written."""
+    result = run("national", *args, "--out", tmp_path / "n")
+    assert result.exit_code == 2, result.output
+    for message in messages:
+        assert message in result.output
+    assert not (tmp_path / "n").exists()
