@@ -215,3 +215,40 @@ def test_forecast_folder_has_bands_rates_and_charts(tmp_path: Path):
     before = first.read_bytes()
     write_forecast(result, tmp_path / "fc", {"data": "test"})
     assert first.read_bytes() == before
+
+
+def test_a_dask_worker_lost_mid_run_changes_nothing():
+    """A worker process killed while runs are in flight: Dask reruns its tasks elsewhere and
+    the values equal the inline run."""
+    import os
+    import threading
+    import time
+
+    from distributed import Client, LocalCluster
+
+    data, policy, rates, settings = _small_forecast()
+    settings = ForecastSettings(as_of=settings.as_of, weeks=6, runs=12, seed=7, work_limit=1)
+    serial = run_forecast(data, policy, rates, settings)
+    killed: list[float] = []
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+
+        def kill() -> None:
+            while not (busy := [a for a, keys in client.processing().items() if keys]):
+                time.sleep(0.05)
+            time.sleep(0.5)
+            killed.append(time.monotonic())
+            client.run(os._exit, 1, workers=busy[:1], on_error="ignore")
+
+        killer = threading.Thread(target=kill, daemon=True)
+        killer.start()
+        on_dask = run_forecast(data, policy, rates, settings, client.get_executor(pure=False))
+        finished = time.monotonic()
+        killer.join(30)
+    assert killed and killed[0] < finished, "the worker was not killed while runs were in flight"
+    assert np.array_equal(serial.values, on_dask.values)
