@@ -101,9 +101,22 @@ def executor(
         client.close()
 
 
-def _scheduler_options(func: Any) -> Any:
+def _task_options(tasks: str) -> Any:
+    """Where the independent tasks (``tasks``: runs, authorities) go: ``--processes``,
+    ``--scheduler`` with ``--allow-insecure`` and ``--connect-timeout``; and ``--quiet``."""
+    return lambda func: _decorate(func, tasks)
+
+
+def _decorate(func: Any, tasks: str) -> Any:
     for option in reversed(
         [
+            click.option(
+                "--processes",
+                default=1,
+                show_default=True,
+                type=click.IntRange(1, 1024),
+                help=f"{tasks} side by side in separate processes (same results).",
+            ),
             click.option(
                 "--scheduler",
                 default=None,
@@ -122,6 +135,7 @@ def _scheduler_options(func: Any) -> Any:
                 type=click.FloatRange(0, 3600, min_open=True),
                 help="Seconds to wait for the scheduler before giving up.",
             ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
         ]
     ):
         func = option(func)
@@ -169,15 +183,7 @@ def _scheduler_options(func: Any) -> Any:
     type=click.FloatRange(0, 1e7, min_open=True),
     help="Wall-clock safety stop per weekly solve, in seconds.",
 )
-@click.option(
-    "--processes",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 1024),
-    help="Runs side by side in separate processes (same results).",
-)
-@_scheduler_options
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_task_options("Runs")
 def forecast_command(
     data: Path,
     policy_name: str,
@@ -408,15 +414,7 @@ def benchmark_la_command(name_or_code: str, out: Path | None) -> None:
     type=click.FloatRange(0, 1e6, min_open=True),
     help="Deterministic work limit per solve (reproducible).",
 )
-@click.option(
-    "--processes",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 1024),
-    help="Authorities side by side in separate processes (same results).",
-)
-@_scheduler_options
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_task_options("Authorities")
 def national_command(
     target_per_fte: float,
     out: Path,
