@@ -44,7 +44,7 @@ def _cluster(workers: int):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
     )
     return cluster, Client(cluster)
 

@@ -260,7 +260,13 @@ def forecast_command(
             change = plan_change(plan_file, variant, from_week)
         except PlanError as exc:
             problems += exc.problems
-    policy, problem_data = _policy_and_data(data, policy_name)
+    if from_week != 0 and plan_file is None:
+        problems.append(f"--from-week {from_week}: needs --plan and --variant")
+    try:
+        policy, problem_data = _policy_and_data(data, policy_name)
+    except PlanningInputError as exc:  # the data's own problems, listed after the others
+        lines = exc.format_message().splitlines()[1:]
+        raise _fail([*problems, *(line.strip() for line in lines)]) from None
     rates = None
     if rates_file is not None:
         try:

@@ -406,6 +406,6 @@ def dask_cluster(workers: int = 2) -> Iterator[Any]:
         processes=False,
         protocol="tcp://",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         yield cluster

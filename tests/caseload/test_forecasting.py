@@ -87,6 +87,7 @@ def test_a_plan_variant_applies_from_its_week(small, tmp_path):
         (("--scheduler", "tcp://10.1.2.3:8786"), ["use tls:// (Dask's TLS settings)"]),
         (("--scheduler", "http://x"), ["expected tcp://HOST:PORT"]),
         (("--plan", "missing.toml"), ["--plan and --variant go together"]),
+        (("--from-week", 3), ["--from-week 3: needs --plan and --variant"]),
     ],
 )
 def test_bad_options_exit_2_and_write_nothing(small, tmp_path, args, messages):
@@ -113,6 +114,19 @@ def test_a_bad_rates_file_and_unknown_variant_are_both_named(small, tmp_path):
     assert f"{rates}: row 2: column team_id: unknown team 'T99'" in result.output
     assert "--variant 'nope': no such variant" in result.output
     assert not (tmp_path / "fc").exists()
+
+
+def test_bad_options_and_bad_data_are_listed_together(tmp_path):
+    """A data folder with a problem and a bad option: both in one list, exit 2."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "teams.csv").write_text("team_id,service\nT1,cin\n")
+    (data / "workers.csv").write_text("worker_id,team_id,role,fte\nW1,T1,social_worker,2\n")
+    (data / "children.csv").write_text("child_id,team_id,category\nC1,T1,cin\n")
+    result = run("forecast", data, "--runs", 0, "--out", tmp_path / "fc")
+    assert result.exit_code == 2, result.output
+    assert "error: 2 problems found" in result.output
+    assert "--runs 0: must be 1 or more" in result.output and "workers.csv" in result.output
 
 
 def test_an_unreachable_scheduler_exits_2_and_writes_nothing(small, tmp_path):

@@ -233,7 +233,7 @@ def test_a_dask_worker_lost_mid_run_changes_nothing():
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         Client(cluster) as client,
     ):  # fmt: skip
