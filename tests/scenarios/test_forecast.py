@@ -63,8 +63,7 @@ def test_arrivals_equal_to_closures_keep_the_caseload_near_its_level():
 
 
 def test_asye_capacity_grows_on_the_policy_schedule():
-    """An ASYE worker's cap rises with months served, so waiting children are placed as
-    the weeks pass: waiting = 16 - floor(20 x factor on the week's date)."""
+    """ASYE capacity grows by months served: waiting = 16 - floor(20 x the week's factor)."""
     start = AS_OF - timedelta(days=20)
     data = problem(
         [team("T1")],
@@ -106,8 +105,7 @@ def _leave_data(days: int):
 
 
 def test_long_leave_releases_children_on_its_start_date():
-    """Leave of 6 weeks (over 15 working days): from week 1, W2's 12 children go to W1
-    as far as W1's cap of 20 allows, and 4 wait."""
+    """Leave over 15 working days from week 1: W2's 12 children go to W1 up to 20, 4 wait."""
     policy = CIN.model_copy(update={"leave": LeavePolicy(reallocate_after_working_days=15)})
     settings = ForecastSettings(as_of=AS_OF, weeks=2, runs=1, work_limit=2)
     result = run_forecast(_leave_data(42), policy, (), settings)
@@ -218,8 +216,7 @@ def test_forecast_folder_has_bands_rates_and_charts(tmp_path: Path):
 
 
 def test_a_dask_worker_lost_mid_run_changes_nothing():
-    """A worker process killed while runs are in flight: Dask reruns its tasks elsewhere and
-    the values equal the inline run."""
+    """A Dask worker killed mid-run: its runs are redone elsewhere, values as inline."""
     import os
     import threading
     import time

@@ -57,8 +57,7 @@ def _published_only(year: int) -> tuple[list[dict], list[dict]]:
 
 
 def test_national_totals_add_up_to_the_dfe_england_row():
-    """England = the sum of the published authority rows plus the suppressed remainder, which
-    is the two suppressed authorities'; the nine regions add up to the same sum."""
+    """England's row = the published rows' sum + the suppressed authorities' remainder."""
     rows, suppressed = _published_only(2025)
     england = next(
         r for r in dfe_rows() if r["geographic_level"] == "National" and r["time_period"] == 2025
