@@ -3,7 +3,7 @@ a table and writes its own section of docs/benchmarks.md (other sections are lef
 
     python benchmarks/forecast.py                          # the full sizes
     python benchmarks/forecast.py --runs 6 --workers 2     # reduced: say so when quoting
-    python benchmarks/forecast.py --only national --no-write
+    python benchmarks/forecast.py --only national    # one part: printed, not written
 
 Each measurement runs in a fresh Python process (``--item``) that reports its wall time,
 its peak resident memory and each worker's (a process pool's children, or every Dask
@@ -237,7 +237,7 @@ def main() -> None:
         lines.append("")
     text = "\n".join(lines)
     print(text)
-    if not args.no_write:
+    if not args.no_write and only == {"forecast", "national"}:
         write_section(text)
         print(f"wrote the section of {DOC.relative_to(ROOT)}", file=sys.stderr)
 

@@ -1,7 +1,7 @@
 """Forecasts: many runs of weekly referrals, closures and allocations, summed up as bands.
 
 A run starts from a data folder on ``as_of``. Week 0 allocates today's waiting
-children; each later week ``w`` (the date ``as_of + 7 w``):
+children (once for all runs: it draws nothing); each later week ``w`` (the date ``as_of + 7 w``):
 
 1. a plan's variant is applied once, at ``from_week`` (when given);
 2. closures: per team and category, ``Poisson(closures_per_week)`` of the
@@ -144,6 +144,9 @@ class ForecastTask:
     settings: ForecastSettings
     scopes: tuple[tuple[str, str], ...]
     change: PlanChange | None = None
+    week0: np.ndarray | None = None
+    """Week 0's measures when ``data`` and ``policy`` are already the state after week 0
+    (the same for every run: week 0 draws nothing, so it is allocated once)."""
 
 
 @dataclass(frozen=True)
@@ -360,10 +363,12 @@ def forecast_tasks(
     settings: ForecastSettings,
     change: PlanChange | None = None,
 ) -> list[ForecastTask]:
-    """One task per run, run 0 first."""
+    """One task per run, run 0 first, each starting from week 0's allocation (computed
+    once here: week 0 draws nothing, so it is the same in every run)."""
     scopes = forecast_scopes(data)
+    after, policy_after, week0 = forecast_week(data, policy, (), None, 0, settings, change, scopes)
     return [
-        ForecastTask(run, data, policy, tuple(rates), settings, scopes, change)
+        ForecastTask(run, after, policy_after, tuple(rates), settings, scopes, change, week0)
         for run in range(settings.runs)
     ]
 
@@ -397,47 +402,68 @@ def forecast_run(task: ForecastTask) -> np.ndarray:
     >>> forecast_run(task)[:, 0, :2].tolist()  # authority: children per FTE, waiting
     [[10.0, 0.0], [10.0, 0.0], [10.0, 0.0]]
     """
-    from allocator import allocate
-
     settings = task.settings
     rng = np.random.default_rng([task.run, settings.seed])
     data, policy = task.data, task.policy
     out = np.zeros((settings.weeks + 1, len(task.scopes), len(MEASURES)))
-    for week in range(settings.weeks + 1):
-        day = settings.as_of + timedelta(weeks=week)
-        release: tuple[str, ...] = ()
-        if task.change is not None and week == task.change.from_week:
-            plan = task.change.plan.model_copy(update={"as_of": day})
-            state = build_variant(plan, task.change.variant, data, policy)
-            data, policy, release = state.data, state.policy, state.release
-        if week > 0:
-            data = _closures(data, task.rates, rng)
-            data = _arrivals(data, task.rates, rng, week, day)
-        options = Options(
-            as_of=day,
-            seed=settings.seed,
-            work_limit=settings.work_limit,
-            gap_limit=settings.gap_limit,
-            time_limit=settings.time_limit,
-            release=release,
-            release_long_leave=True,
-            threads=1,
-            processes=1,
+    first = 0
+    if task.week0 is not None:
+        out[0], first = task.week0, 1
+    for week in range(first, settings.weeks + 1):
+        data, policy, out[week] = forecast_week(
+            data, policy, task.rates, rng, week, settings, task.change, task.scopes
         )
-        result = allocate(data, policy, options)
-        placed = {a.child_id: a.worker_id for a in result.allocations}
-        data = data.model_copy(
-            update={
-                "children": tuple(
-                    c
-                    if placed.get(c.child_id, c.worker_id) == c.worker_id
-                    else c.model_copy(update={"worker_id": placed[c.child_id]})
-                    for c in data.children
-                )
-            }
-        )
-        out[week] = measure_week(data, policy, result.workers, task.scopes)
     return out
+
+
+def forecast_week(
+    data: ProblemData,
+    policy: Policy,
+    rates: Sequence[Rate],
+    rng: np.random.Generator | None,
+    week: int,
+    settings: ForecastSettings,
+    change: PlanChange | None,
+    scopes: Sequence[tuple[str, str]],
+) -> tuple[ProblemData, Policy, np.ndarray]:
+    """One week (the module docstring's steps): the data and policy after it and its
+    measures, shape ``(len(scopes), len(MEASURES))``. Week 0 draws nothing (``rng`` may
+    be ``None``)."""
+    from allocator import allocate
+
+    day = settings.as_of + timedelta(weeks=week)
+    release: tuple[str, ...] = ()
+    if change is not None and week == change.from_week:
+        plan = change.plan.model_copy(update={"as_of": day})
+        state = build_variant(plan, change.variant, data, policy)
+        data, policy, release = state.data, state.policy, state.release
+    if week > 0 and rng is not None:
+        data = _closures(data, rates, rng)
+        data = _arrivals(data, rates, rng, week, day)
+    options = Options(
+        as_of=day,
+        seed=settings.seed,
+        work_limit=settings.work_limit,
+        gap_limit=settings.gap_limit,
+        time_limit=settings.time_limit,
+        release=release,
+        release_long_leave=True,
+        threads=1,
+        processes=1,
+    )
+    result = allocate(data, policy, options)
+    placed = {a.child_id: a.worker_id for a in result.allocations}
+    data = data.model_copy(
+        update={
+            "children": tuple(
+                c
+                if placed.get(c.child_id, c.worker_id) == c.worker_id
+                else c.model_copy(update={"worker_id": placed[c.child_id]})
+                for c in data.children
+            )
+        }
+    )
+    return data, policy, measure_week(data, policy, result.workers, scopes)
 
 
 def _closures(data: ProblemData, rates: Sequence[Rate], rng: np.random.Generator) -> ProblemData:
