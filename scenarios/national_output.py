@@ -109,7 +109,7 @@ def plot_national(result: NationalResult, fig: Any = None) -> Any:
         f"{england['fte_now']:,.0f} now, {england['fte_needed']:,.0f} needed",
         fontsize=11,
     )
-    fig.text(0.01, 0.005, "Source: " + ATTRIBUTION, fontsize=6)
+    fig.supxlabel("Source: " + ATTRIBUTION, fontsize=6, x=0.01, ha="left")
     return fig
 
 
@@ -149,7 +149,7 @@ def plot_benchmark(bench: Benchmark, fig: Any = None) -> Any:
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{bench.authority} against {bench.region} and England", fontsize=11)
-    fig.text(0.01, 0.005, "Source: " + ATTRIBUTION, fontsize=6)
+    fig.supxlabel("Source: " + ATTRIBUTION, fontsize=6, x=0.01, ha="left")
     return fig
 
 
