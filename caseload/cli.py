@@ -745,9 +745,10 @@ def users_add(
     click.echo(f"user {name!r} ({role}) saved")
 
 
+from caseload.forecasting import COMMANDS as FORECAST_COMMANDS  # noqa: E402  (forecasts)
 from caseload.planning import COMMANDS  # noqa: E402  (the planner's commands)
 
-for _command in COMMANDS:
+for _command in (*COMMANDS, *FORECAST_COMMANDS):
     main.add_command(_command)
 
 __all__ = ["main", "parse_date"]

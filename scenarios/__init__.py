@@ -7,6 +7,12 @@
   jointly with the allocation (:func:`plan_staffing`).
 - Teams (``caseload plan-teams``): case-holding workers under team managers
   (:func:`plan_teams`).
+- Forecasts (``caseload forecast``): weekly referrals, closures and allocations
+  over many seeded runs, as bands (:func:`run_forecast`, :func:`write_forecast`).
+- The national view (``caseload benchmark-la``, ``caseload national``): an
+  authority against its region and England, and the FTE England's authorities
+  need at a caseload target, from the DfE workforce statistics
+  (:func:`benchmark_authority`, :func:`run_national`).
 - Synthetic example authorities shaped by the DfE workforce statistics
   (:func:`generate_authority`, ``caseload example`` and ``caseload demo``).
 """
@@ -21,6 +27,40 @@ from scenarios.example import (
     service_kind,
 )
 from scenarios.folder import FolderError
+from scenarios.forecast import (
+    MEASURES as FORECAST_MEASURES,
+)
+from scenarios.forecast import (
+    ForecastError,
+    ForecastResult,
+    ForecastSettings,
+    ForecastTask,
+    PlanChange,
+    Rate,
+    estimate_rates,
+    forecast_run,
+    forecast_tasks,
+    plan_change,
+    read_rates,
+    run_forecast,
+)
+from scenarios.forecast_output import FORECAST_FILES, write_forecast
+from scenarios.national import (
+    BENCHMARK_MEASURES,
+    Benchmark,
+    NationalError,
+    NationalResult,
+    benchmark_authority,
+    dfe_authority,
+    find_authority,
+    run_national,
+)
+from scenarios.national_output import (
+    BENCHMARK_FILES,
+    NATIONAL_FILES,
+    write_benchmark,
+    write_national,
+)
 from scenarios.plan import CHANGE_KINDS, Plan, PlanError, read_plan
 from scenarios.run import (
     EXAMPLE_PLANS,
@@ -38,17 +78,31 @@ from scenarios.teams import TeamsError, TeamsResult, plan_teams
 from scenarios.writers import check_output_folder, write_staffing, write_teams
 
 __all__ = [
+    "BENCHMARK_FILES",
+    "BENCHMARK_MEASURES",
     "CHANGE_KINDS",
     "COMPARISON_COLUMNS",
     "DEFAULT_NEW_REFERRALS",
     "DFE_CSV",
     "EXAMPLE_PLANS",
+    "FORECAST_FILES",
+    "FORECAST_MEASURES",
+    "NATIONAL_FILES",
     "STOCKTON_2024_CASE_HOLDING_FTE",
+    "Benchmark",
     "FolderError",
+    "ForecastError",
+    "ForecastResult",
+    "ForecastSettings",
+    "ForecastTask",
+    "NationalError",
+    "NationalResult",
     "Plan",
+    "PlanChange",
     "PlanError",
     "PlanRun",
     "PreparedPlan",
+    "Rate",
     "RunSettings",
     "StaffingError",
     "StaffingResult",
@@ -56,20 +110,33 @@ __all__ = [
     "TeamsResult",
     "VariantOutcome",
     "VariantTask",
+    "benchmark_authority",
     "check_granularity",
     "check_output_folder",
+    "dfe_authority",
     "dfe_profile",
     "differences",
+    "estimate_rates",
     "evaluate_variant",
+    "find_authority",
+    "forecast_run",
+    "forecast_tasks",
     "generate_authority",
+    "plan_change",
     "plan_staffing",
     "plan_teams",
     "prepare_plan",
     "read_plan",
+    "read_rates",
+    "run_forecast",
+    "run_national",
     "run_plan",
     "run_tasks",
     "service_kind",
+    "write_benchmark",
     "write_example",
+    "write_forecast",
+    "write_national",
     "write_plan",
     "write_staffing",
     "write_teams",

@@ -89,6 +89,30 @@ def _policy(plan: Plan) -> Policy:
         raise PlanError([f"{plan.file}: policy: {exc}"]) from None
 
 
+DFE_BASE = "dfe:"
+"""A plan's ``base = "dfe:NAME"`` starts from a DfE-shaped authority of that size."""
+
+
+def _read_base(plan: Plan, policy: Policy) -> ProblemData:
+    """The plan's base: a data folder or workbook, or ``dfe:NAME_OR_CODE`` (an authority
+    generated at its latest published size with the plan's seed and date)."""
+    if plan.base.startswith(DFE_BASE):
+        from scenarios.national import NationalError, dfe_authority
+
+        try:
+            data, _ = dfe_authority(
+                plan.base.removeprefix(DFE_BASE), policy, seed=plan.seed, as_of=plan.as_of
+            )
+        except NationalError as exc:
+            raise PlanError([f"{plan.file}: base {plan.base!r}: {exc}"]) from None
+        return data
+    base_path = plan.path(plan.base)
+    try:
+        return read_data(base_path, policy)
+    except InputError as exc:
+        raise PlanError([f"{plan.file}: base {base_path}: {p}" for p in exc.problems]) from None
+
+
 def prepare_plan(plan: Plan | Path | str) -> PreparedPlan:
     """Read the plan's base and policy and build every variant (nothing is solved).
 
@@ -102,11 +126,7 @@ def prepare_plan(plan: Plan | Path | str) -> PreparedPlan:
     if not isinstance(plan, Plan):
         plan = read_plan(plan)
     policy = _policy(plan)
-    base_path = plan.path(plan.base)
-    try:
-        base = read_data(base_path, policy)
-    except InputError as exc:
-        raise PlanError([f"{plan.file}: base {base_path}: {p}" for p in exc.problems]) from None
+    base = _read_base(plan, policy)
     problems: list[str] = []
     variants: list[tuple[str, VariantState]] = [
         (
@@ -208,7 +228,7 @@ def plan_summary(run: PlanRun) -> dict[str, Any]:
         },
         "inputs": {
             "plan_sha256": _hash_file(Path(plan.file)),
-            "base": str(plan.path(plan.base)),
+            "base": plan.base if plan.base.startswith(DFE_BASE) else str(plan.path(plan.base)),
             "base_input_hash": summary(run.outcomes[0].result)["reproduce"]["input_hash"],
             "policy_sha256": _hash_file(policy_file) if policy_file else None,
         },

@@ -392,3 +392,20 @@ def killed_midway(script: str, database_url: str, marker: Path, *args: str) -> N
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)
+
+
+@contextmanager
+def dask_cluster(workers: int = 2) -> Iterator[Any]:
+    """A Dask cluster on loopback (TCP on 127.0.0.1, workers as threads of this process, one
+    thread each, no dashboard); yields it (``cluster.scheduler_address``)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster:
+        yield cluster

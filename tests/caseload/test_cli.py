@@ -128,6 +128,7 @@ def test_commands_are_the_documented_ones():
     assert set(main.commands) == {
         *("validate", "allocate", "example", "demo", "explain", "report", "serve", "users"),
         *("scenario", "plan-staffing", "plan-teams"),
+        *("forecast", "benchmark-la", "national"),
     }
 
 
