@@ -32,8 +32,12 @@ RATE_OUTPUT_COLUMNS = (
     "arrivals_source",
     "closures_source",
 )
-FORECAST_FILES = frozenset({"bands.csv", "rates.csv", "fan.png", "fan.svg", "summary.json"})
-"""What ``caseload forecast --out DIR`` writes."""
+FORECAST_FILES = frozenset(
+    {"bands.csv", "rates.csv", "fan.png", "fan.svg", "summary.json"}
+    | {"report.html", "report.xlsx", "report.pdf"}
+)
+"""What ``caseload forecast --out DIR`` writes, and the reports ``caseload report DIR``
+renders into it (they belong to the folder: a later forecast replaces them with the rest)."""
 
 
 def forecast_summary(result: ForecastResult, inputs: dict[str, Any]) -> dict[str, Any]:
