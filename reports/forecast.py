@@ -25,7 +25,9 @@ from reports import charts
 from reports.about import report_version
 from reports.model import Cell, Chart, Column, Figure, Report, Section, Table
 from reports.plan import _flatten
+from scenarios import FORECAST_BAND_COLUMNS as BAND_COLUMNS
 from scenarios import FORECAST_MEASURES
+from scenarios import FORECAST_RATE_COLUMNS as RATE_COLUMNS
 
 BANDS_FILE = "bands.csv"
 """The file that makes a folder a forecast's output (with its ``.caseload`` marker)."""
@@ -34,15 +36,6 @@ SUMMARY_FILE = "summary.json"
 MARKER = ".caseload"
 """The marker ``caseload forecast`` writes into its folder: ``{"kind": "forecast"}``."""
 
-BAND_COLUMNS = ("week", "date", "level", "scope", "measure", "p10", "median", "p90")
-RATE_COLUMNS = (
-    "team_id",
-    "category",
-    "arrivals_per_week",
-    "closures_per_week",
-    "arrivals_source",
-    "closures_source",
-)
 LEVELS = ("authority", "service", "team")
 """The levels of ``bands.csv``, widest first; the authority's scope is ``all``."""
 
@@ -381,32 +374,21 @@ def forecast_report(folder: Path) -> Report:
         )
 
     key = "Each chart: a panel per measure, weeks along the bottom, each panel its own scale."
-    services = [s for s in scopes if s[0] == "service"]
-    teams = [s for s in scopes if s[0] == "team"]
+
+    def level(name: str, title: str, chosen: list[tuple[str, str]]) -> Section:
+        return Section(
+            id=name,
+            title=title,
+            paragraphs=(key,) if chosen else (f"The forecast has no {name} rows.",),
+            charts=tuple(chart(*s) for s in chosen),
+            tables=(_at_end_table(series, chosen, measures, labels, last, name),),
+            page_break=name != "authority",
+        )
+
     sections = [
-        Section(
-            id="authority",
-            title="The authority",
-            paragraphs=(key,),
-            charts=(chart(*authority),),
-            tables=(_at_end_table(series, [authority], measures, labels, last, "authority"),),
-        ),
-        Section(
-            id="services",
-            title="Services",
-            paragraphs=(key,) if services else ("The forecast has no service rows.",),
-            charts=tuple(chart(*s) for s in services),
-            tables=(_at_end_table(series, services, measures, labels, last, "services"),),
-            page_break=True,
-        ),
-        Section(
-            id="teams",
-            title="Teams",
-            paragraphs=(key,) if teams else ("The forecast has no team rows.",),
-            charts=tuple(chart(*s) for s in teams),
-            tables=(_at_end_table(series, teams, measures, labels, last, "teams"),),
-            page_break=True,
-        ),
+        level("authority", "The authority", [authority]),
+        level("services", "Services", [s for s in scopes if s[0] == "service"]),
+        level("teams", "Teams", [s for s in scopes if s[0] == "team"]),
         Section(
             id="bands",
             title="Bands",
