@@ -294,12 +294,27 @@ def forecast_report(folder: Path) -> Report:
     ------
     InputError
         ``bands.csv``, ``rates.csv`` or ``summary.json`` missing, unreadable or corrupt:
-        every problem of a file, by row and column (see :func:`read_bands`).
+        every problem of every file, by row and column (see :func:`read_bands`).
     """
     folder = Path(folder)
-    bands = read_bands(folder)
-    rates = read_rates(folder)
-    info = read_summary(folder)
+    problems: list[InputProblem] = []
+    bands: list[Band] = []
+    rates: list[dict[str, Cell]] = []
+    info: dict[str, Any] = {}
+    try:
+        bands = read_bands(folder)
+    except InputError as error:
+        problems += error.problems
+    try:
+        rates = read_rates(folder)
+    except InputError as error:
+        problems += error.problems
+    try:
+        info = read_summary(folder)
+    except InputError as error:
+        problems += error.problems
+    if problems:  # every file's problems together
+        raise InputError(problems)
     settings: dict[str, Any] = info["settings"] if isinstance(info.get("settings"), dict) else {}
     inputs: dict[str, Any] = info["inputs"] if isinstance(info.get("inputs"), dict) else {}
     labels: dict[str, Any] = info["measures"] if isinstance(info.get("measures"), dict) else {}
@@ -424,9 +439,10 @@ def forecast_report(folder: Path) -> Report:
         )
     )
     data = inputs.get("data") or "the data"
+    variant = f", variant {plan.get('variant')!r} from week {plan.get('from_week')}" if plan else ""
     return Report(
         kind="forecast",
-        title=f"Forecast: {weeks_ahead} weeks from {as_of}",
+        title=f"Forecast: {weeks_ahead} weeks from {as_of}{variant}",
         subtitle=(
             f"{data} · {runs if runs is not None else 'unknown number of'} runs · seed "
             f"{seed} · {folder}"

@@ -255,16 +255,22 @@ def test_a_missing_bands_csv_or_column_is_named(folder, tmp_path):
         build_report(fc)
 
 
-def test_a_corrupt_rates_csv_is_named_by_row_and_column(folder, tmp_path):
-    """A rate that is not a number is named by file, row and column."""
+def test_every_files_problems_are_listed_together(folder, tmp_path):
+    """A rate that is not a number (file, row, column), a corrupt summary.json and a bad
+    bands.csv cell are all named at once."""
     fc = copy(folder, tmp_path / "fc")
     lines = (fc / "rates.csv").read_text("utf-8").splitlines()
     cells = lines[1].split(",")
     cells[2] = "often"
     lines[1] = ",".join(cells)
     (fc / "rates.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    (fc / "summary.json").write_text("{not json", "utf-8")
+    text = (fc / "bands.csv").read_text("utf-8").replace("2026-11-23", "23/11/2026", 1)
+    (fc / "bands.csv").write_text(text, "utf-8")
     with pytest.raises(InputError) as caught:
         build_report(fc)
     assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
-        ("rates.csv", 2, "arrivals_per_week")
+        ("bands.csv", 2, "date"),
+        ("rates.csv", 2, "arrivals_per_week"),
+        ("summary.json", None, None),
     ]
