@@ -66,8 +66,7 @@ def test_a_forecast_folder_is_recognised(folder, tmp_path):
 
 
 def test_headline_numbers_equal_bands_csv_and_summary(report, folder):
-    """Weeks, runs and seed are summary.json's; each measure's figure is the authority's
-    median at the last week in bands.csv, its band in the detail."""
+    """Weeks, runs, seed are summary.json's; each measure's figure is bands.csv's last week."""
     settings = json.loads((folder / "summary.json").read_text("utf-8"))["settings"]
     figures = {f.id: f for f in report.headline}
     assert (figures["weeks"].value, figures["runs"].value, figures["seed"].value) == (3, 3, 5)
@@ -167,8 +166,7 @@ def test_the_workbook_has_a_sheet_per_table(report):
 
 
 def test_the_page_renders_in_chromium_without_errors(report, folder):
-    """The page logs nothing, requests nothing, draws every chart and shows bands.csv's
-    median for the authority's children per FTE at the last week."""
+    """In Chromium: no console error or request, every chart drawn, bands.csv's median shown."""
     page_html = render_html(report)
     with chromium() as browser:
         page = browser.new_page()
@@ -256,8 +254,7 @@ def test_a_missing_bands_csv_or_column_is_named(folder, tmp_path):
 
 
 def test_every_files_problems_are_listed_together(folder, tmp_path):
-    """A rate that is not a number (file, row, column), a corrupt summary.json and a bad
-    bands.csv cell are all named at once."""
+    """A bad date, a bad rate and a corrupt summary.json are named together (file, row, column)."""
     fc = copy(folder, tmp_path / "fc")
     lines = (fc / "rates.csv").read_text("utf-8").splitlines()
     cells = lines[1].split(",")
