@@ -328,7 +328,8 @@ def _write_report(folder: Path, fmt: str | None, output: Path | None, quiet: boo
     help="File to write [default: FOLDER/report.FORMAT, which belongs to the folder].",
 )
 def report(folder: Path, fmt: str | None, output: Path | None) -> None:
-    """Write the report of FOLDER: a proposal (allocate --out) or a scenario plan's output.
+    """Write the report of FOLDER: a proposal (allocate --out), a scenario plan's output
+    or a forecast (forecast --out).
 
     The kind of folder is recognised. A proposal's report reads the folder's own
     copy of its input, so it needs nothing else; a later allocate --out to the
@@ -340,6 +341,7 @@ def report(folder: Path, fmt: str | None, output: Path | None) -> None:
       caseload report proposal/ --format xlsx
       caseload report proposal/ --output board/week-48.pdf
       caseload report plan-out/
+      caseload report forecast-out/
     """
     _write_report(folder, fmt, output, quiet=False)
 

@@ -2,9 +2,10 @@
 workbook, or a PDF.
 
 Rendering only: a report reads a proposal folder through the engine's
-``read_outputs`` and ``summary`` (or a scenario plan's ``comparison.csv``) and
-never solves. One neutral :class:`Report` feeds every renderer, so the page, the
-workbook and the PDF show the same figures.
+``read_outputs`` and ``summary`` (or a scenario plan's ``comparison.csv``, or a
+forecast's ``bands.csv``, ``rates.csv`` and ``summary.json``) and never solves.
+One neutral :class:`Report` feeds every renderer, so the page, the workbook and
+the PDF show the same figures.
 
 Typical use::
 
@@ -70,8 +71,9 @@ def write_report(
     Parameters
     ----------
     folder
-        A proposal folder (``caseload allocate --out``) or a scenario plan's output
-        (``caseload scenario run --out``); its kind is recognised.
+        A proposal folder (``caseload allocate --out``), a scenario plan's output
+        (``caseload scenario run --out``) or a forecast's (``caseload forecast --out``);
+        its kind is recognised.
     fmt
         ``html``, ``xlsx`` or ``pdf``; by default the suffix of ``output``, else html.
     output

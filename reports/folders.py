@@ -11,10 +11,11 @@ from typing import Literal
 
 from allocator import REPORT_FILES, InputError, InputProblem, read_outputs, summary
 from reports.allocation import allocation_report
+from reports.forecast import forecast_report, is_forecast
 from reports.model import Report
 from reports.plan import PLAN_FILE, plan_report
 
-FolderKind = Literal["allocation", "plan"]
+FolderKind = Literal["allocation", "plan", "forecast"]
 FORMATS = ("html", "xlsx", "pdf")
 """The formats a report is rendered in."""
 SUFFIXES = {"html": (".html", ".htm"), "xlsx": (".xlsx",), "pdf": (".pdf",)}
@@ -26,8 +27,9 @@ class ReportError(Exception):
 
 
 def folder_kind(folder: Path) -> FolderKind:
-    """Recognise an output folder: a proposal (``caseload allocate --out``) or a scenario
-    plan's comparison (``caseload scenario run --out``).
+    """Recognise an output folder: a proposal (``caseload allocate --out``), a scenario
+    plan's comparison (``caseload scenario run --out``) or a forecast (``caseload forecast
+    --out``: its ``.caseload`` marker of kind ``forecast``, or ``bands.csv``).
 
     Raises
     ------
@@ -43,12 +45,14 @@ def folder_kind(folder: Path) -> FolderKind:
         )
     if (folder / PLAN_FILE).is_file():
         return "plan"
+    if is_forecast(folder):
+        return "forecast"  # forecast_report names whatever is missing
     if (folder / "allocations.csv").exists() or (folder / "summary.json").exists():
         return "allocation"  # read_outputs names whatever else is missing
     message = (
         "is not a caseload output folder: a proposal holds allocations.csv and summary.json "
         "('caseload allocate --out'), a scenario plan comparison.csv ('caseload scenario run "
-        "--out')"
+        "--out'), a forecast bands.csv ('caseload forecast --out')"
     )
     raise InputError([InputProblem(str(folder), None, None, message)])
 
@@ -75,6 +79,8 @@ def build_report(folder: Path | str) -> Report:
     kind = folder_kind(folder)
     if kind == "plan":
         return plan_report(folder)
+    if kind == "forecast":
+        return forecast_report(folder)
     result = read_outputs(folder)
     try:
         recorded = json.loads((folder / "summary.json").read_text("utf-8"))

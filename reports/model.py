@@ -146,7 +146,7 @@ class Report(_Frozen):
     versions); ``footer`` is printed on every PDF page.
     """
 
-    kind: Literal["allocation", "plan"]
+    kind: Literal["allocation", "plan", "forecast"]
     title: str
     subtitle: str = ""
     headline: tuple[Figure, ...] = ()

@@ -44,7 +44,9 @@ from scenarios.forecast import (
     read_rates,
     run_forecast,
 )
+from scenarios.forecast_output import BAND_COLUMNS as FORECAST_BAND_COLUMNS
 from scenarios.forecast_output import FORECAST_FILES, write_forecast
+from scenarios.forecast_output import RATE_OUTPUT_COLUMNS as FORECAST_RATE_COLUMNS
 from scenarios.national import (
     BENCHMARK_MEASURES,
     Benchmark,
@@ -85,8 +87,10 @@ __all__ = [
     "DEFAULT_NEW_REFERRALS",
     "DFE_CSV",
     "EXAMPLE_PLANS",
+    "FORECAST_BAND_COLUMNS",
     "FORECAST_FILES",
     "FORECAST_MEASURES",
+    "FORECAST_RATE_COLUMNS",
     "NATIONAL_FILES",
     "STOCKTON_2024_CASE_HOLDING_FTE",
     "Benchmark",

@@ -24,6 +24,7 @@ from scenarios.forecast import MEASURE_LABELS, MEASURES, ForecastResult
 from scenarios.writers import cell
 
 BAND_COLUMNS = ("week", "date", "level", "scope", "measure", "p10", "median", "p90")
+"""The columns of ``bands.csv``, in order (public as ``scenarios.FORECAST_BAND_COLUMNS``)."""
 RATE_OUTPUT_COLUMNS = (
     "team_id",
     "category",
@@ -32,8 +33,13 @@ RATE_OUTPUT_COLUMNS = (
     "arrivals_source",
     "closures_source",
 )
-FORECAST_FILES = frozenset({"bands.csv", "rates.csv", "fan.png", "fan.svg", "summary.json"})
-"""What ``caseload forecast --out DIR`` writes."""
+"""The columns of ``rates.csv``, in order (public as ``scenarios.FORECAST_RATE_COLUMNS``)."""
+FORECAST_FILES = frozenset(
+    {"bands.csv", "rates.csv", "fan.png", "fan.svg", "summary.json"}
+    | {"report.html", "report.xlsx", "report.pdf"}
+)
+"""What ``caseload forecast --out DIR`` writes, and the reports ``caseload report DIR``
+renders into it (they belong to the folder: a later forecast replaces them with the rest)."""
 
 
 def forecast_summary(result: ForecastResult, inputs: dict[str, Any]) -> dict[str, Any]:

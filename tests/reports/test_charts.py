@@ -11,17 +11,26 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 
 from reports import build_report
-from reports.charts import chart_svg, variant_chart
+from reports.charts import chart_svg, fan_chart, variant_chart
 from tests.reports.test_plan import write_plan
 from tests.support import report_proposal
 
 
 @pytest.fixture(scope="module")
 def chart_list(tmp_path_factory: pytest.TempPathFactory):
-    """Every chart of an allocation report and of a plan report."""
+    """Every chart of an allocation report and of a plan report, and a forecast's fan chart."""
     proposal = report_proposal(tmp_path_factory.mktemp("proposal") / "out")
     plan = tmp_path_factory.mktemp("plan")
-    return build_report(proposal).charts() + build_report(write_plan(Path(plan))).charts()
+    weeks = [
+        {"week": w, "date": f"2026-12-0{w + 1}", "p10": 16 - w, "median": 16.5, "p90": 17 + w}
+        for w in range(3)
+    ]
+    fan = fan_chart(("chart-fan", "The authority"), "the authority", [("m", "M", weeks)], 3)
+    return [
+        *build_report(proposal).charts(),
+        *build_report(write_plan(Path(plan))).charts(),
+        fan,
+    ]
 
 
 def test_every_chart_is_valid_vega_lite(chart_list):
