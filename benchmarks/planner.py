@@ -240,8 +240,12 @@ def main() -> None:
     print(text)
     if not args.no_write and only == set(ITEMS):
         current = DOC.read_text("utf-8")
-        head = current.split(SECTION)[0].rstrip("\n")
-        DOC.write_text(head + "\n\n" + text, encoding="utf-8")
+        head, _, rest = current.partition(SECTION)
+        # Keep the sections other scripts own after this one (from the next "## ").
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+        DOC.write_text(
+            head.rstrip("\n") + "\n\n" + text + ("\n" + after if after else ""), encoding="utf-8"
+        )
         print(f"wrote the section of {DOC.relative_to(ROOT)}")
 
 
