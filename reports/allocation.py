@@ -72,12 +72,24 @@ class WorkerView:
 
     @property
     def above_cap(self) -> bool:
+        """Above any cap in force: the engine's largest share of a cap (``utilisation``:
+        children, weighted load, cases or a caseload-mix cap) is over 1."""
+        return self.load.utilisation > 1 + 1e-9
+
+    @property
+    def cap_words(self) -> tuple[float | None, str]:
+        """``(cap, words)`` for the cap this worker is most above (``binding_cap``)."""
         w = self.load
-        over_count = (
-            self.holds_cases and w.max_children is not None and w.children_after > w.max_children
-        )
-        over_load = w.max_load is not None and w.load_after > w.max_load + 1e-9
-        return over_count or over_load
+        kind = w.binding_cap
+        if kind == "load" and w.max_load is not None:
+            return w.max_load, f"weighted load {w.load_after:g} above their cap of {w.max_load:g}"
+        if kind == "cases":
+            cap = round(w.cases_after / w.utilisation) if w.utilisation else None
+            return cap, f"holds {w.cases_after} cases, above their cap of {cap} cases"
+        if kind.startswith("mix:"):
+            return None, f"above their caseload-mix cap for {kind[4:].replace('_', ' ')}"
+        cap = w.max_children
+        return cap, f"above their cap of {cap}" if cap is not None else "above their cap"
 
     @property
     def marks(self) -> str:
@@ -480,10 +492,7 @@ def _exceptions(
                 )
             )
         if v.above_cap:
-            cap = w.max_children
-            words = f"above their cap of {cap}" if cap is not None else "above their cap"
-            if w.max_load is not None and w.load_after > w.max_load + 1e-9:
-                words = f"weighted load {w.load_after:g} above their cap of {w.max_load:g}"
+            cap, words = v.cap_words
             rows.append(
                 (*cells, cap, words, "keeps these children and takes no new ones until below cap")
             )

@@ -298,7 +298,8 @@ def plan_report(folder: Path) -> Report:
         notes=(
             "Each variant is the base data and policy with the plan's changes applied, "
             "allocated by the same engine under the same options. Its own proposal is in "
-            "variants/<variant>/ and has a report of its own (caseload report on that folder).",
+            "variants/<variant>/proposal/ and has a report of its own (caseload report on that "
+            "folder).",
         ),
         sections=(
             Section(id="comparison", title="Comparison", tables=(comparison, differences)),

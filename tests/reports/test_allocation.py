@@ -168,3 +168,25 @@ def test_cover_and_approvals_are_shown(folder):
     notes = {r["child"]: r["note"] for r in table(report, "allocations").records()}
     assert notes["N3"] == "cover for W3"
     assert notes["N4"] == "needs approval: head_of_service_approval: head of service"
+
+
+def test_a_worker_above_a_cap_in_cases_counts_as_above_their_cap(tmp_path):
+    """Merton's 12 cases: a worker holding 13 is above their cap in the headline and exceptions."""
+    from allocator import allocate, write_outputs
+    from models import Options, load_policy
+    from tests.support import AS_OF, child, problem, team, worker
+
+    data = problem(
+        teams=[team("T1", service="first_response")],
+        workers=[worker("W1"), worker("W2")],
+        children=[*(child(f"K{i}", worker_id="W1") for i in range(13)), child("N1")],
+    )
+    policy = load_policy("merton")
+    write_outputs(allocate(data, policy, Options(as_of=AS_OF, work_limit=1)), tmp_path / "out")
+    info = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    report = build_report(tmp_path / "out")
+    assert info["findings"]["above_cap"] == 1
+    (above,) = [f for f in report.headline if f.label == "workers above their cap"]
+    assert above.value == 1
+    rows = [r for r in table(report, "exceptions").rows if "W1" in r]
+    assert any("holds 13 cases, above their cap of 12 cases" in map(str, r) for r in rows)
