@@ -36,6 +36,7 @@ from models import (
     ChildAllocation,
     Finding,
     Options,
+    Policy,
     PolicyError,
     ProblemData,
     TeamFairness,
@@ -324,32 +325,73 @@ def read_outputs(folder: Path | str) -> AllocationResult:
     if problems:
         raise InputError(problems)
     try:
-        stats = {**info["model"], "stage_seconds": info["stage_seconds"]}
-        stats["solver"] = info["reproduce"]["solver"]
-        stats["team_averages"] = info.get("team_averages", [])
-        if info.get("adjustments") is not None:
-            stats["adjustments"] = info["adjustments"]
-        if info.get("proof") is not None:
-            stats["proof"] = info["proof"]
-        return AllocationResult(
-            data=data,
-            policy=policy,
-            options=Options.model_validate(info["reproduce"]["options"]),
-            status=info["status"],
-            objective=info["objective"],
-            best_bound=info["best_bound"],
-            solve_seconds=info["solve_seconds"],
-            allocations=tuple(allocations),
-            workers=tuple(workers),
-            findings=tuple(findings),
-            candidates=tuple(candidates),
-            fairness=tuple(TeamFairness.model_validate(f) for f in info["fairness"]),
-            greedy_objective=info["greedy_objective"],
-            stats=stats,
-        )
+        result = _result_from(info, data, policy, allocations, workers, candidates, findings)
     except (KeyError, TypeError, ValidationError) as exc:
         message = f"is not a summary this version of caseload wrote ({_short(exc)})"
         raise InputError([InputProblem("summary.json", None, None, message)]) from None
+    problems = _summary_disagrees(info, result)
+    if problems:
+        raise InputError(problems)
+    return result
+
+
+CHECKED_FIGURES = (
+    "children_allocated",
+    "children_unallocated",
+    "sibling_groups_split",
+    "gap",
+    "findings",
+)
+"""Figures of ``summary.json`` that must equal what the folder's CSVs and its own
+objective and bound give (a report shows them; a hand-edited one would mislead)."""
+
+
+def _summary_disagrees(info: dict[str, Any], result: AllocationResult) -> list[InputProblem]:
+    again = summary(result)
+    problems = []
+    for key in CHECKED_FIGURES:
+        if key not in info:
+            problems.append(InputProblem("summary.json", None, key, "is missing"))
+        elif info[key] != again[key]:
+            message = f"says {info[key]!r}, but the folder's files give {again[key]!r}"
+            problems.append(InputProblem("summary.json", None, key, message))
+    return problems
+
+
+def _result_from(
+    info: dict[str, Any],
+    data: ProblemData,
+    policy: Policy,
+    allocations: list[ChildAllocation],
+    workers: list[WorkerLoad],
+    candidates: list[Candidate],
+    findings: list[Finding],
+) -> AllocationResult:
+    """The result ``summary.json`` and the CSVs describe (KeyError, TypeError or
+    ValidationError when the summary is not one caseload wrote)."""
+    stats = {**info["model"], "stage_seconds": info["stage_seconds"]}
+    stats["solver"] = info["reproduce"]["solver"]
+    stats["team_averages"] = info.get("team_averages", [])
+    if info.get("adjustments") is not None:
+        stats["adjustments"] = info["adjustments"]
+    if info.get("proof") is not None:
+        stats["proof"] = info["proof"]
+    return AllocationResult(
+        data=data,
+        policy=policy,
+        options=Options.model_validate(info["reproduce"]["options"]),
+        status=info["status"],
+        objective=info["objective"],
+        best_bound=info["best_bound"],
+        solve_seconds=info["solve_seconds"],
+        allocations=tuple(allocations),
+        workers=tuple(workers),
+        findings=tuple(findings),
+        candidates=tuple(candidates),
+        fairness=tuple(TeamFairness.model_validate(f) for f in info["fairness"]),
+        greedy_objective=info["greedy_objective"],
+        stats=stats,
+    )
 
 
 def _mismatches(

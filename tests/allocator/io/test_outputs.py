@@ -136,3 +136,20 @@ def test_rows_that_do_not_match_the_input_are_named(result, tmp_path):
         read_outputs(out)
     (found,) = err.value.problems
     assert found.file == "allocations.csv" and "missing N1" in found.message
+
+
+def test_a_summary_whose_figures_disagree_with_the_files_is_named(result, tmp_path):
+    """A hand-edited summary.json (5 allocated, no gap) is refused: a report would mislead."""
+    write_outputs(result, tmp_path / "out")
+    path = tmp_path / "out" / "summary.json"
+    info = json.loads(path.read_text("utf-8"))
+    info["children_allocated"] = info["children_allocated"] + 5
+    del info["gap"]
+    path.write_text(json.dumps(info), "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_outputs(tmp_path / "out")
+    found = {(p.file, p.column): p.message for p in caught.value.problems}
+    assert found[("summary.json", "gap")] == "is missing"
+    assert found[("summary.json", "children_allocated")].startswith(
+        f"says {info['children_allocated']}, but the folder's files give "
+    )
