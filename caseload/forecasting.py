@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import click
 
 from caseload.options import POLICY_HELP, SEED, parse_date
-from caseload.planning import PlanningInputError, _fail, _policy_and_data, _pool
+from caseload.planning import PlanningInputError, _check_out, _fail, _policy_and_data, _pool
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds to wait for a scheduler before saying it cannot be reached (--connect-timeout)."""
@@ -275,6 +275,7 @@ def forecast_command(
             problems += exc.problems
     if problems or settings is None:
         raise _fail(problems)
+    _check_out(out, "forecast")
     if rates is None:
         rates = estimate_rates(problem_data, settings.as_of)
     if not quiet:
@@ -469,6 +470,7 @@ def national_command(
         problems.append(f"--policy: {exc}")
     if problems:
         raise _fail(problems)
+    _check_out(out, "national")
     options = Options(
         as_of=as_of, work_limit=work_limit, gap_limit=1e-4, seed=seed, time_limit=600.0
     )

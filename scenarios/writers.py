@@ -109,8 +109,8 @@ def write_teams(result: TeamsResult, out: Path | str, settings: dict[str, Any]) 
 
 
 def check_output_folder(out: Path | str, kind: str) -> None:
-    """Check, before any solving, that a ``kind`` folder (``plan``, ``staffing`` or
-    ``teams``) could be written at ``out``.
+    """Check, before any solving, that a ``kind`` folder (``plan``, ``staffing``,
+    ``teams``, ``forecast`` or ``national``) could be written at ``out``.
 
     Raises
     ------
@@ -118,7 +118,16 @@ def check_output_folder(out: Path | str, kind: str) -> None:
         ``out`` holds a user's files or another kind of folder, a file is in the way,
         or there is no permission to write there.
     """
-    names = {"plan": PLAN_FILES, "staffing": STAFFING_FILES, "teams": TEAMS_FILES}
+    from scenarios.forecast_output import FORECAST_FILES  # they import this module
+    from scenarios.national_output import NATIONAL_FILES
+
+    names = {
+        "plan": PLAN_FILES,
+        "staffing": STAFFING_FILES,
+        "teams": TEAMS_FILES,
+        "forecast": FORECAST_FILES,
+        "national": NATIONAL_FILES,
+    }
     if kind not in names:
         raise FolderError(f"unknown kind of planner folder {kind!r}")
     check_writable(Path(out), kind, names[kind])

@@ -198,3 +198,28 @@ def test_national_bad_options_exit_2_and_write_nothing(tmp_path, args, messages)
     for message in messages:
         assert message in result.output
     assert not (tmp_path / "n").exists()
+
+
+@pytest.mark.parametrize("command", ["forecast", "national"])
+def test_a_folder_caseload_did_not_write_is_refused_before_any_run(
+    small, tmp_path, monkeypatch, command
+):
+    """--out holding a user's notes: exit 2 at once, nothing run, the notes untouched."""
+    import scenarios
+
+    def never(*args, **kwargs):
+        raise AssertionError("ran before checking --out")
+
+    monkeypatch.setattr(scenarios, "run_forecast", never)
+    monkeypatch.setattr(scenarios, "run_national", never)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    args = {
+        "forecast": ["forecast", small, "--weeks", "1", "--runs", "1"],
+        "national": ["national", "--target-per-fte", "18", "--limit", "1"],
+    }[command]
+    refused = run(*args, "--out", mine)
+    assert refused.exit_code == 2, refused.output
+    assert "a folder caseload did not write" in refused.output
+    assert (mine / "notes.txt").read_text() == "keep me"
