@@ -32,8 +32,9 @@ def set_hint(
     # costs the component's size, not the authority's.
     full: dict[int, int | None] = {c: w for w, kept in comp.fixed.items() for c in kept}
     full.update((c, assignment.get(c)) for c in comp.children)
-    relevant = [inst.children[c] for c in sorted(full)]
-    weights = dict(zip(sorted(full), effective_weights(relevant, full), strict=True))
+    order = sorted(full)
+    relevant = [inst.children[c] for c in order]
+    weights = dict(zip(order, effective_weights(relevant, full), strict=True))
 
     def holder(c: int) -> int | None:
         return full[c] if c in full else inst.children[c].current

@@ -45,13 +45,18 @@ def build(inst: Instance, comp: Component, settings: SolverSettings) -> Built:
     _add_complex_counts(model, inst, comp, v)
     groups = add_symmetry_breaking(model, inst, comp, v) if settings.symmetry else []
     scale = obj.balance_scale(inst, {w: upper_bound(load) for w, load in v.load.items()})
-    constant = 0.0
-    for w in comp.workers:
-        info = inst.workers[w]
-        if w not in v.load and info.capacity > 0:
-            kept = sum(kept_weight(inst, comp, c, w) for c in comp.fixed.get(w, []))
-            constant += kept * kept / info.capacity
+    constant = sum(kept_square(inst, comp, w) for w in comp.workers if w not in v.load)
     return Built(model=model, v=v, scale=scale, constant_true=constant, groups=groups)
+
+
+def kept_square(inst: Instance, comp: Component, w: int) -> float:
+    """``kept**2 / capacity`` for the load worker ``w`` keeps whatever the solve does
+    (0 without capacity): its least part of the balance objective, in true units."""
+    capacity = inst.workers[w].capacity
+    if capacity <= 0:
+        return 0.0
+    kept = sum(kept_weight(inst, comp, c, w) for c in comp.fixed.get(w, []))
+    return kept * kept / capacity
 
 
 def kept_weight(inst: Instance, comp: Component, c: int, w: int) -> float:

@@ -29,7 +29,7 @@ from allocator.cpsat.bounds import integer_water_filling
 from allocator.cpsat.constraints.symmetry import add_child_symmetry
 from allocator.cpsat.hints import hint_value, ordered_children, ordered_for_symmetry, set_hint
 from allocator.cpsat.interrupt import stoppable
-from allocator.cpsat.model import Built, build, kept_weight
+from allocator.cpsat.model import Built, build, kept_square, kept_weight
 from allocator.cpsat.proof import (
     FIRST_TRY,
     PROVED_STAGES,
@@ -141,12 +141,7 @@ def _out_of_time(inst: Instance, comp: Component, hint: dict[int, int | None]) -
     """The time limit passed before this component's turn: the hint (the greedy
     baseline, which keeps every rule) stands, unsearched, so the run ends near its
     limit. Its bound is what no allocation avoids: the loads the workers keep."""
-    bound = 0.0
-    for w in comp.workers:
-        capacity = inst.workers[w].capacity
-        if capacity > 0:
-            kept = sum(kept_weight(inst, comp, c, w) for c in comp.fixed.get(w, []))
-            bound += kept * kept / capacity
+    bound = sum(kept_square(inst, comp, w) for w in comp.workers)
     return ComponentSolution(
         assignment=dict(hint), status="feasible", bound_true=bound, wall_limited=True
     )
