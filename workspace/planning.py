@@ -50,8 +50,9 @@ from scenarios import (
     write_example,
     write_plan,
 )
+from workspace.jobs import RunRefused, busy_run, claim_run, finish_run, set_run
 from workspace.state import current_snapshot, problem_for, team_rows
-from workspace.tables import PlanRunJob, now
+from workspace.tables import PlanRunJob
 
 log = logging.getLogger("caseload.workspace.planner")
 
@@ -62,15 +63,10 @@ EXAMPLE_FOLDERS = ("data", "data-barnet")
 WORKSPACE_POLICY_FILE = "workspace-policy.toml"
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"
 """A plan folder's name: letters, digits, ``_``, ``.`` and ``-``; not starting with a dot."""
-ACTIVE = ("queued", "solving")
 
 
-class PlanRunRefused(ValueError):
-    """A plan run that cannot be asked for now: ``status`` is the HTTP answer (404, 409)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
+PlanRunRefused = RunRefused
+"""A plan run that cannot be asked for now (``status``: the HTTP answer)."""
 
 
 @dataclass(frozen=True)
@@ -298,9 +294,7 @@ def submit_plan_run(
         raise PlanRunRefused(
             409, f"the plans folder already holds {name!r}: choose another name, or replace it"
         )
-    busy = session.scalar(
-        select(PlanRunJob.id).where(PlanRunJob.name == name, PlanRunJob.status.in_(ACTIVE))
-    )
+    busy = busy_run(session, PlanRunJob, name)
     if busy is not None:
         raise PlanRunRefused(409, f"plan run {busy} is already writing {name!r}: wait for it")
     job = PlanRunJob(
@@ -323,36 +317,15 @@ def submit_plan_run(
 
 def claim_plan_run(factory: sessionmaker[Session]) -> int | None:
     """Mark the oldest queued plan run ``solving`` for this process; its id, or ``None``."""
-    with factory() as session, session.begin():
-        candidate = session.scalar(
-            select(PlanRunJob.id)
-            .where(PlanRunJob.status == "queued")
-            .order_by(PlanRunJob.id)
-            .limit(1)
-        )
-        if candidate is None:
-            return None
-        done = session.execute(
-            update(PlanRunJob)
-            .where(PlanRunJob.id == candidate, PlanRunJob.status == "queued")
-            .values(
-                status="solving",
-                solver_pid=os.getpid(),
-                started_at=now(),
-                progress=0.0,
-                stage="preparing the plan",
-            )
-        )
-        return candidate if done.rowcount == 1 else None  # type: ignore[attr-defined]
+    return claim_run(factory, PlanRunJob, "preparing the plan")
 
 
 def _set(factory: sessionmaker[Session], run_id: int, **values: Any) -> None:
-    with factory() as session, session.begin():
-        session.execute(update(PlanRunJob).where(PlanRunJob.id == run_id).values(**values))
+    set_run(factory, PlanRunJob, run_id, **values)
 
 
 def _finish(factory: sessionmaker[Session], run_id: int, **values: Any) -> None:
-    _set(factory, run_id, finished_at=now(), progress=1.0, **values)
+    finish_run(factory, PlanRunJob, run_id, **values)
 
 
 def _write_workspace_base(

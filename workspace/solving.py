@@ -7,8 +7,9 @@ oldest queued one, reads the teams' current data, calls the engine's
 is not used: it runs inside the server process after the response, and its
 exceptions go unnoticed. A solver that dies leaves its job ``solving``; the next
 solver to start puts it back in the queue. Solvers also run the planners' scenario
-plans (``plan_runs``, :mod:`workspace.planning`), once no proposal is waiting: a
-manager's allocation is not kept behind a plan of many variants.
+plans (``plan_runs``, :mod:`workspace.planning`) and forecasts (``forecast_runs``,
+:mod:`workspace.forecasting`), once no proposal is waiting: a manager's allocation is not
+kept behind a plan of many variants or a forecast of many runs.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import InputError, allocate, describe_problems, summary
 from models import Adjustment, AllocationResult, Options, ProblemData
+from workspace.forecasting import claim_forecast_run, run_forecast_job
+from workspace.jobs import requeue_dead_runs
 from workspace.planning import claim_plan_run, run_plan_job
 from workspace.state import policy_of, problem_for, require_snapshot
-from workspace.tables import PlanRunJob, Proposal, Snapshot, TeamRow, now
+from workspace.tables import Proposal, Snapshot, TeamRow, now
 
 log = logging.getLogger("caseload.workspace.solver")
 POLL_SECONDS = 0.2
@@ -199,8 +202,8 @@ def _finish(factory: sessionmaker[Session], proposal_id: int, **values: Any) -> 
 
 
 def run_pending(factory: sessionmaker[Session], default_work_limit: float = 10.0) -> int:
-    """Solve every queued proposal, then every queued plan run, in this process (tests and
-    one-off runs); how many."""
+    """Solve every queued proposal, then every queued plan run and forecast run, in this
+    process (tests and one-off runs); how many."""
     solved = 0
     while (job := next_job(factory)) is not None:
         run_job(factory, job, default_work_limit)
@@ -209,12 +212,16 @@ def run_pending(factory: sessionmaker[Session], default_work_limit: float = 10.0
 
 
 def next_job(factory: sessionmaker[Session]) -> tuple[str, int] | None:
-    """Claim the oldest queued proposal or, when none waits, the oldest queued plan run."""
+    """Claim the oldest queued proposal or, when none waits, the oldest queued plan run, then
+    the oldest queued forecast run."""
     proposal_id = claim(factory)
     if proposal_id is not None:
         return ("proposal", proposal_id)
     run_id = claim_plan_run(factory)
-    return None if run_id is None else ("plan", run_id)
+    if run_id is not None:
+        return ("plan", run_id)
+    run_id = claim_forecast_run(factory)
+    return None if run_id is None else ("forecast", run_id)
 
 
 def run_job(
@@ -223,8 +230,10 @@ def run_job(
     kind, job_id = job
     if kind == "proposal":
         run(factory, job_id, default_work_limit)
-    else:
+    elif kind == "plan":
         run_plan_job(factory, job_id)
+    else:
+        run_forecast_job(factory, job_id)
 
 
 def _alive(pid: int | None) -> bool:
@@ -240,19 +249,14 @@ def _alive(pid: int | None) -> bool:
 
 
 def requeue_orphans(factory: sessionmaker[Session]) -> int:
-    """Put back in the queue the proposals and plan runs whose solver process has died;
-    how many."""
+    """Put back in the queue the proposals, plan runs and forecast runs whose solver process
+    has died; how many."""
     with factory() as session, session.begin():
         solving = session.scalars(select(Proposal).where(Proposal.status == "solving")).all()
         orphans = [p for p in solving if not _alive(p.solver_pid)]
         for p in orphans:
             p.status, p.solver_pid, p.progress = "queued", None, 0.0
-        plans = session.scalars(select(PlanRunJob).where(PlanRunJob.status == "solving")).all()
-        plan_orphans = [j for j in plans if not _alive(j.solver_pid)]
-        for j in plan_orphans:
-            j.status, j.solver_pid, j.progress = "queued", None, 0.0
-            j.stage = "queued again: its solver stopped"
-        return len(orphans) + len(plan_orphans)
+        return len(orphans) + requeue_dead_runs(session, _alive)
 
 
 def solver_loop(

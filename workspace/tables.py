@@ -193,41 +193,66 @@ class Proposal(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class PlanRunJob(Base):
-    """A scenario plan run from the browser: a solve job like a proposal, whose outcome is a
-    plan folder written under ``out_dir`` (or the plan's problems, nothing written)."""
+class RunJob:
+    """What every planner's run from the browser holds (plan runs, forecast runs): a solve
+    job like a proposal, whose outcome is a folder written under ``out_dir`` (or its
+    problems, nothing written). A mixin: each kind of run is its own table."""
 
-    __tablename__ = "plan_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     created_by: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))
-    """The plan folder's name in the plans folder."""
+    """The output folder's name."""
     out_dir: Mapped[str] = mapped_column(String(1000))
-    """Where the plan folder is written (the plans folder when it was asked for, and ``name``)."""
-    plan_file: Mapped[str] = mapped_column(String(200))
-    """The plan file's name as the planner gave it (an example plan's own name)."""
-    plan_toml: Mapped[str] = mapped_column(Text)
-    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Where the folder is written (the plans folder when it was asked for, and ``name``)."""
     base: Mapped[str] = mapped_column(String(20))
-    """``example`` (the example authority) or ``workspace`` (the current data)."""
+    """What it runs on: the example authority, or ``workspace`` (the current data)."""
     service: Mapped[str | None] = mapped_column(String(100))
     """With the workspace's data: only this service's teams (none: every team)."""
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
     """The snapshot a run on the workspace's data read (kept as none after retention)."""
     settings: Mapped[dict[str, Any]]
-    """``work_limit``, ``time_limit``, ``gap_limit`` and ``replace``."""
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     stage: Mapped[str] = mapped_column(String(100), default="")
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
     problems: Mapped[list[Any]] = mapped_column(default=list)
-    """The plan's problems (``PlanError``), one line each: nothing was written."""
+    """The problems that stopped the run, one line each: nothing was written."""
     solver_pid: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class PlanRunJob(RunJob, Base):
+    """A scenario plan run from the browser; ``settings``: ``work_limit``, ``time_limit``,
+    ``gap_limit`` and ``replace``; ``base``: ``example`` or ``workspace``."""
+
+    __tablename__ = "plan_runs"
+    plan_file: Mapped[str] = mapped_column(String(200))
+    """The plan file's name as the planner gave it (an example plan's own name)."""
+    plan_toml: Mapped[str] = mapped_column(Text)
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
     comparison: Mapped[list[Any]] = mapped_column(default=list)
     """The comparison's rows once written (what the run's page shows)."""
+
+
+class ForecastRunJob(RunJob, Base):
+    """A forecast run from the browser; ``settings``: ``as_of``, ``weeks``, ``runs``,
+    ``seed``, ``work_limit`` and ``replace``; ``base``: ``example``, ``example-barnet`` or
+    ``workspace``. Its folder goes to the plans folder's ``forecasts/``."""
+
+    __tablename__ = "forecast_runs"
+    rates_file: Mapped[str | None] = mapped_column(String(200))
+    """The uploaded rates file's name (none: rates estimated from the data)."""
+    rates_csv: Mapped[str | None] = mapped_column(Text)
+    plan_file: Mapped[str | None] = mapped_column(String(200))
+    """The plan whose variant applies from ``from_week`` (none: no change)."""
+    plan_toml: Mapped[str | None] = mapped_column(Text)
+    plan_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    variant: Mapped[str | None] = mapped_column(String(200))
+    from_week: Mapped[int] = mapped_column(Integer, default=0)
+    headline: Mapped[list[Any]] = mapped_column(default=list)
+    """The authority's bands at the last week once written (what the run's page shows)."""
 
 
 class Approval(Base):

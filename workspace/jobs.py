@@ -1,0 +1,102 @@
+"""What the planner's runs from the browser share: claiming a queued run for a solver
+process, storing its stage and progress, ending it, and giving back the runs of a solver
+that died. A run is a row of a :class:`~workspace.tables.RunJob` table (``plan_runs``,
+``forecast_runs``); :mod:`workspace.solving` takes them once no proposal waits.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from workspace.tables import ForecastRunJob, PlanRunJob, RunJob, now
+
+RUN_TABLES: tuple[type[RunJob], ...] = (PlanRunJob, ForecastRunJob)
+"""The kinds of run, in the order a solver takes them (each oldest first)."""
+ACTIVE = ("queued", "solving")
+
+
+class RunRefused(ValueError):
+    """A run that cannot be asked for now: ``status`` is the HTTP answer (404, 409, 422)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+def claim_run(factory: sessionmaker[Session], table: type[RunJob], stage: str) -> int | None:
+    """Mark the oldest queued run of ``table`` ``solving`` for this process; its id, or
+    ``None`` (another solver may claim the same row first: only one wins)."""
+    with factory() as session, session.begin():
+        candidate = session.scalar(
+            select(table.id).where(table.status == "queued").order_by(table.id).limit(1)
+        )
+        if candidate is None:
+            return None
+        done = session.execute(
+            update(table)
+            .where(table.id == candidate, table.status == "queued")
+            .values(
+                status="solving",
+                solver_pid=os.getpid(),
+                started_at=now(),
+                progress=0.0,
+                stage=stage,
+            )
+        )
+        return candidate if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def set_run(
+    factory: sessionmaker[Session], table: type[RunJob], run_id: int, **values: Any
+) -> None:
+    """Store ``values`` (stage, progress, ...) on the run, in a transaction of its own."""
+    with factory() as session, session.begin():
+        session.execute(update(table).where(table.id == run_id).values(**values))
+
+
+def finish_run(
+    factory: sessionmaker[Session], table: type[RunJob], run_id: int, **values: Any
+) -> None:
+    """End the run (``status`` among ``values``): finished now, progress full."""
+    set_run(factory, table, run_id, finished_at=now(), progress=1.0, **values)
+
+
+def fail_run(
+    factory: sessionmaker[Session],
+    table: type[RunJob],
+    run_id: int,
+    error: str,
+    problems: list[str] | None = None,
+) -> None:
+    """End the run as ``failed`` with its error (and its problems, one line each)."""
+    finish_run(
+        factory,
+        table,
+        run_id,
+        status="failed",
+        stage="failed",
+        error=error,
+        problems=problems or [],
+    )
+
+
+def busy_run(session: Session, table: type[RunJob], name: str) -> int | None:
+    """The id of a queued or running run of ``table`` writing the folder ``name``, if any."""
+    return session.scalar(select(table.id).where(table.name == name, table.status.in_(ACTIVE)))
+
+
+def requeue_dead_runs(session: Session, alive: Any) -> int:
+    """Put back in the queue the runs (of every kind) whose solver process has died (``alive``
+    says whether a pid lives); how many."""
+    count = 0
+    for table in RUN_TABLES:
+        for job in session.scalars(select(table).where(table.status == "solving")).all():
+            if not alive(job.solver_pid):
+                job.status, job.solver_pid, job.progress = "queued", None, 0.0
+                job.stage = "queued again: its solver stopped"
+                count += 1
+    return count
