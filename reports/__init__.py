@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.charts import chart_svg, forecast_comparison_chart
 from reports.folders import (
     FORMATS,
     ReportError,
@@ -31,6 +32,8 @@ from reports.folders import (
     format_of,
     write_atomically,
 )
+from reports.forecast import Band, read_bands
+from reports.forecast import read_summary as read_forecast_summary
 from reports.html import render_html
 from reports.model import Cell, Chart, Column, Figure, Report, Rule, Section, Table
 from reports.pdf import BrowserMissingError, chromium_path, render_pdf
@@ -118,6 +121,7 @@ def write_report(
 
 __all__ = [
     "FORMATS",
+    "Band",
     "BrowserMissingError",
     "Cell",
     "Chart",
@@ -129,14 +133,18 @@ __all__ = [
     "Section",
     "Table",
     "build_report",
+    "chart_svg",
     "check_output",
     "chromium_path",
     "default_output",
     "folder_kind",
+    "forecast_comparison_chart",
     "format_of",
     "render",
     "render_html",
     "render_pdf",
+    "read_bands",
+    "read_forecast_summary",
     "render_xlsx",
     "write_atomically",
     "write_report",

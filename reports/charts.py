@@ -430,3 +430,129 @@ def chart_svg(chart: Chart) -> str:
     import vl_convert
 
     return str(vl_convert.vegalite_to_svg(chart.spec, allowed_base_urls=[]))
+
+
+DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3])
+"""Each forecast's median line in a comparison: solid, dashed, dotted, dash-dot, ..."""
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
+
+
+def forecast_comparison_chart(
+    scope: str,
+    measures: Sequence[tuple[str, str]],
+    series: Sequence[tuple[str, Sequence[dict[str, Any]]]],
+) -> Chart:
+    """Forecasts side by side for one scope: a panel per measure, each forecast's median by
+    week (its own dash pattern and marker) over its band from the 10th to the 90th
+    percentile (light grey, the bands overlapping darker).
+
+    Parameters
+    ----------
+    scope
+        What the forecasts are about ("the authority", "service cin"), for the alt text.
+    measures
+        ``(measure, label)`` in panel order: ``children_per_fte`` (children per FTE),
+        ``children_waiting`` (children), the workers above thresholds (workers).
+    series
+        ``(forecast name, bands)`` per forecast, at most six (the dash patterns and
+        markers); ``bands`` holds one mapping per week and measure with ``measure``,
+        ``week`` (0, 1, ...), ``p10``, ``median`` and ``p90``.
+
+    Raises
+    ------
+    ValueError
+        No forecast, or more than six.
+
+    Examples
+    --------
+    >>> weeks = [{"measure": "children_waiting", "week": w, "p10": 0, "median": w, "p90": 2 * w}
+    ...          for w in range(3)]
+    >>> chart = forecast_comparison_chart(
+    ...     "the authority", [("children_waiting", "Children waiting")],
+    ...     [("now", weeks), ("more posts", [dict(r, median=0) for r in weeks])])
+    >>> chart.alt.split(". ")[1][:62]
+    'Children waiting at week 2: now median 2.0 (10th to 90th perce'
+    """
+    if not 1 <= len(series) <= len(DASHES):
+        raise ValueError(f"compare 1 to {len(DASHES)} forecasts, not {len(series)}")
+    labels = dict(measures)
+    names = [name for name, _ in series]
+    rows = [
+        {
+            "forecast": name,
+            "measure": labels[b["measure"]],
+            **{k: b[k] for k in ("week", "p10", "median", "p90")},
+        }
+        for name, bands in series
+        for b in bands
+        if b["measure"] in labels
+    ]
+    last = max((int(r["week"]) for r in rows), default=0)
+    x = alt.X(
+        "week:Q",
+        title="week",
+        scale=alt.Scale(domain=[0, max(last, 1)], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
+    forecast = alt.Scale(domain=names)
+    base = alt.Chart()
+    band = base.mark_area(color=BAR, opacity=0.25).encode(
+        x=x, y=alt.Y("p10:Q"), y2="p90:Q", detail="forecast:N"
+    )
+    median = base.mark_line(color=INK, strokeWidth=1.6).encode(
+        x=x,
+        y=alt.Y("median:Q", title=None, scale=alt.Scale(zero=False, nice=True)),
+        strokeDash=alt.StrokeDash(
+            "forecast:N",
+            scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])),
+            legend=alt.Legend(title="forecast", orient="bottom", symbolStrokeColor=INK),
+        ),
+    )
+    points = base.mark_point(color=INK, size=22, filled=False).encode(
+        x=x,
+        y=alt.Y("median:Q"),
+        shape=alt.Shape(
+            "forecast:N",
+            scale=alt.Scale(domain=forecast.domain, range=list(SHAPES[: len(names)])),
+            legend=alt.Legend(title="forecast", orient="bottom"),
+        ),
+    )
+    layered = alt.LayerChart(layer=[band, median, points], width=WIDTH // 2 - 30, height=140)
+    order = [label for _, label in measures]
+    chart = alt.FacetChart(
+        spec=layered,
+        facet=alt.Facet(
+            "measure:N", sort=order, title=None, header=alt.Header(labelAnchor="start")
+        ),
+        columns=2,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="independent")),
+        data=alt.Data(values=rows),
+        config=_CONFIG,
+    )
+    parts = []
+    for measure, label in measures:
+        ends = []
+        for name, bands in series:
+            mine = [b for b in bands if b["measure"] == measure]
+            if mine:
+                end = max(mine, key=lambda b: int(b["week"]))
+                ends.append(
+                    f"{name} median {_number(end['median'])} (10th to 90th percentile "
+                    f"{_number(end['p10'])} to {_number(end['p90'])})"
+                )
+        if ends:
+            parts.append(f"{label} at week {last}: " + "; ".join(ends))
+    alt_text = f"Forecasts compared for {scope}: {', '.join(names)}. " + ". ".join(parts) + "."
+    key = (
+        "Each forecast's median over its runs is a black line with its own dash pattern and "
+        "marker; its 10th to 90th percentile is a light grey band (darker where bands overlap)."
+    )
+    spec = chart.to_dict(validate=False)
+    spec.update(title=f"Forecasts compared: {scope}", description=alt_text)
+    return Chart(
+        id="chart-forecast-comparison",
+        title=f"Forecasts compared: {scope}",
+        alt=alt_text,
+        key=key,
+        spec=spec,
+    )

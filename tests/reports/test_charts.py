@@ -11,14 +11,15 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 
 from reports import build_report
-from reports.charts import chart_svg, fan_chart, variant_chart
+from reports.charts import chart_svg, fan_chart, forecast_comparison_chart, variant_chart
 from tests.reports.test_plan import write_plan
 from tests.support import report_proposal
 
 
 @pytest.fixture(scope="module")
 def chart_list(tmp_path_factory: pytest.TempPathFactory):
-    """Every chart of an allocation report and of a plan report, and a forecast's fan chart."""
+    """Every chart of an allocation report and of a plan report, a forecast's fan chart and a
+    comparison of forecasts."""
     proposal = report_proposal(tmp_path_factory.mktemp("proposal") / "out")
     plan = tmp_path_factory.mktemp("plan")
     weeks = [
@@ -26,10 +27,15 @@ def chart_list(tmp_path_factory: pytest.TempPathFactory):
         for w in range(3)
     ]
     fan = fan_chart(("chart-fan", "The authority"), "the authority", [("m", "M", weeks)], 3)
+    bands = [{"measure": "m", **w} for w in weeks]
+    compared = forecast_comparison_chart(
+        "the authority", [("m", "M")], [("now", bands), ("later", bands)]
+    )
     return [
         *build_report(proposal).charts(),
         *build_report(write_plan(Path(plan))).charts(),
         fan,
+        compared,
     ]
 
 
@@ -65,3 +71,18 @@ def test_the_svg_is_drawn_without_a_network(tmp_path):
     spec = dict(chart.spec, data={"url": "https://example.org/data.json"})
     with pytest.raises(Exception, match="External data url not allowed"):
         chart_svg(chart.model_copy(update={"spec": spec}))
+
+
+def test_a_comparison_of_forecasts_tells_them_apart_without_colour():
+    """Each forecast gets its own dash pattern and marker, and the alt text gives each median."""
+    bands = [{"measure": "w", "week": w, "p10": 0, "median": w, "p90": 2 * w} for w in range(3)]
+    chart = forecast_comparison_chart(
+        "service cin", [("w", "Children waiting")], [("a", bands), ("b", bands), ("c", bands)]
+    )
+    text = json.dumps(chart.spec)
+    assert '"range": [[1, 0], [6, 3], [2, 2]]' in text
+    assert '"range": ["circle", "square", "triangle-up"]' in text
+    assert "a median 2.0 (10th to 90th percentile 0.0 to 4.0); b median 2.0" in chart.alt
+    assert chart_svg(chart).startswith("<svg")
+    with pytest.raises(ValueError, match="compare 1 to 6 forecasts"):
+        forecast_comparison_chart("x", [("w", "W")], [(str(i), bands) for i in range(7)])
