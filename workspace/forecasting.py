@@ -28,7 +28,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -182,6 +182,12 @@ def _located(lines: list[str], folder: Path) -> list[str]:
     return [line.replace(prefix, "").replace(str(folder), ".") for line in lines]
 
 
+SETTING_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(ForecastSettings) if f.default is not MISSING
+}
+"""The planner's defaults (``ForecastSettings``): 26 weeks, 200 runs, seed 0, work limit 1."""
+
+
 @dataclass(frozen=True)
 class ForecastRequest:
     """What a planner asks for: the checked form (see :func:`submit_forecast_run`)."""
@@ -200,6 +206,66 @@ class ForecastRequest:
     variant: str | None = None
     from_week: int = 0
     replace: bool = False
+    problems: tuple[dict[str, Any], ...] = ()
+    """Problems found reading the form (a number that is not one), listed with the rest."""
+
+
+NUMBERS: dict[str, tuple[type, str]] = {
+    "weeks": (int, "a whole number of weeks"),
+    "runs": (int, "a whole number of runs"),
+    "seed": (int, "a whole number"),
+    "work_limit": (float, "a number"),
+    "from_week": (int, "a whole number of weeks"),
+}
+
+
+def form_request(
+    *,
+    base: str,
+    service: str | None,
+    name: str | None,
+    numbers: dict[str, str | None],
+    rates: tuple[str, str] | None,
+    plan: tuple[str, str, bool] | None,
+    variant: str | None,
+    replace: bool,
+) -> ForecastRequest:
+    """A request from a form's text: an empty number is its default (``SETTING_DEFAULTS``;
+    week 0 for ``from_week``), a number that is not one is a problem of its field.
+
+    Examples
+    --------
+    >>> r = form_request(base="example", service=None, name=None, rates=None, plan=None,
+    ...                  numbers={"weeks": "4", "runs": "two"}, variant=None, replace=False)
+    >>> r.weeks, r.runs, r.problems[0]["field"], r.problems[0]["message"]
+    (4, 200, 'runs', "runs 'two': a whole number of runs")
+    """
+    values: dict[str, Any] = {**SETTING_DEFAULTS, "from_week": 0}
+    found = []
+    for field, (kind, words) in NUMBERS.items():
+        text = (numbers.get(field) or "").strip()
+        if not text:
+            continue
+        try:
+            values[field] = kind(text)
+        except ValueError:
+            label = field.replace("_", " ")
+            found.append(problem(f"{label} {text!r}: {words}", field=field))
+    return ForecastRequest(
+        base=base,
+        service=service or None,
+        name=(name or "").strip() or None,
+        weeks=values["weeks"],
+        runs=values["runs"],
+        seed=values["seed"],
+        work_limit=values["work_limit"],
+        rates=rates,
+        plan=plan,
+        variant=(variant or "").strip() or None,
+        from_week=values["from_week"],
+        replace=replace,
+        problems=tuple(found),
+    )
 
 
 def _setting_problems(request: ForecastRequest) -> list[dict[str, Any]]:
@@ -364,7 +430,9 @@ def submit_forecast_run(
     if request.base not in BASES:
         raise RunRefused(422, f"base {request.base!r}: choose {', '.join(BASES)}")
     policy, data, snapshot_id = _data_of(session, request.base, request.service)
-    problems = _setting_problems(request)
+    problems = [*request.problems, *_setting_problems(request)]
+    numbers = {p["field"] for p in request.problems}
+    problems = [p for p in problems if p["field"] not in numbers or p in request.problems]
     if request.rates is not None:
         problems += [rate_problem(p) for p in _read_rates(request.rates, data, policy)[1]]
     if request.plan is not None and request.variant:
@@ -496,14 +564,14 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
         Path(job.out_dir).parent.mkdir(parents=True, exist_ok=True)
         write_forecast(result, job.out_dir, inputs)
     except PlanError as exc:
-        problems = [TEMP_PLAN.sub("", p) for p in exc.problems]
+        lines = [TEMP_PLAN.sub("", line) for line in exc.problems]
         _fail(
             factory,
             run_id,
-            f"the plan's variant cannot apply: {len(problems)} problem"
-            + ("s" if len(problems) != 1 else "")
+            f"the plan's variant cannot apply: {len(lines)} problem"
+            + ("s" if len(lines) != 1 else "")
             + "; nothing was written",
-            problems,
+            lines,
         )
         return
     except FolderError as exc:

@@ -295,3 +295,45 @@ class PlanRunPublic(BaseModel):
     error: str | None
     problems: list[PlanProblem]
     comparison: list[dict[str, Any]]
+
+
+class ForecastProblem(BaseModel):
+    """One problem with a forecast request, where the planner finds it: the form field
+    (``weeks``, ``runs``, ``seed``, ``work_limit``, ``rates``, ``plan``, ``variant``,
+    ``from_week``, ``name``), the file with its row and column (a rates file), or the plan
+    file with its variant and change."""
+
+    field: str | None
+    file: str | None
+    row: int | None
+    column: str | None
+    variant: str | None
+    change: str | None
+    message: str
+
+
+class ForecastRunPublic(BaseModel):
+    """A forecast run: its progress while it runs (runs done of runs), then the authority's
+    bands at the last week, or its problems."""
+
+    run_id: int
+    name: str
+    base: str
+    service: str | None
+    snapshot_id: int | None
+    rates_file: str | None
+    plan_file: str | None
+    plan_example: bool
+    variant: str | None
+    from_week: int
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    settings: dict[str, Any]
+    status: Literal["queued", "solving", "done", "failed"]
+    stage: str
+    progress: float
+    error: str | None
+    problems: list[ForecastProblem]
+    headline: list[dict[str, Any]]

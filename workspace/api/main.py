@@ -9,6 +9,7 @@ from workspace.api.routes import (
     approvals,
     caseloads,
     exports,
+    forecasts,
     history,
     plans,
     proposals,
@@ -17,5 +18,16 @@ from workspace.api.routes import (
 )
 
 api_router = APIRouter(prefix="/api")
-for module in (session, snapshots, caseloads, proposals, approvals, history, exports, plans, admin):
+for module in (
+    session,
+    snapshots,
+    caseloads,
+    proposals,
+    approvals,
+    history,
+    exports,
+    plans,
+    forecasts,
+    admin,
+):
     api_router.include_router(module.router)

@@ -1,0 +1,204 @@
+"""Tests for workspace/forecasting.py: forecasts asked for from the browser, checked at once
+(problems by field, file, row and column, nothing queued), then run by a solver process and
+written into the plans folder's forecasts/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.workspace.conftest import signed_in
+from tests.workspace.test_planning import PLAN
+from workspace import create_app, run_pending
+from workspace.forecasting import form_request
+
+RATES = "team_id,category,arrivals_per_week,closures_per_week\nT1,cin,6,0.01\n"
+"""Six referrals a week into T1 and almost no closures: T1's load can only grow."""
+
+
+@pytest.fixture
+def forecasting(settings, tmp_path):
+    """``(client_of, solve, plans)``: a workspace with a plans folder."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    app = create_app(settings.model_copy(update={"plans_dir": plans}))
+    clients: dict[str, TestClient] = {}
+
+    def client_of(user: str) -> TestClient:
+        if user not in clients:
+            clients[user] = signed_in(app, user)
+        return clients[user]
+
+    def solve() -> int:
+        return run_pending(app.state.session_factory, default_work_limit=2)
+
+    yield client_of, solve, plans
+    app.state.engine.dispose()
+
+
+def start(client: TestClient, files: dict | None = None, **fields: str):
+    """Ask for a tiny forecast (2 weeks, 2 runs) on the workspace's data."""
+    data = {"base": "workspace", "weeks": "2", "runs": "2", "work_limit": "1", **fields}
+    return client.post("/api/forecast-runs", data=data, files=files or {})
+
+
+def authority(bands: list[dict], measure: str, week: int) -> dict:
+    return next(
+        b
+        for b in bands
+        if b["level"] == "authority" and b["measure"] == measure and b["week"] == week
+    )
+
+
+def test_a_forecast_with_a_rates_file_runs_and_is_listed(forecasting):
+    """Given arrivals into T1, T1's children per FTE grow; the folder is listed with its bands."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    started = start(pat, {"rates": ("rates.csv", RATES.encode())}, name="more-referrals")
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "queued"
+    assert solve() == 1
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "done", run
+    assert run["progress"] == 1.0 and run["rates_file"] == "rates.csv"
+    assert {b["measure"] for b in run["headline"]} >= {"children_per_fte", "children_waiting"}
+    folder = plans / "forecasts" / "more-referrals"
+    assert (folder / "bands.csv").is_file() and (folder / "fan.svg").is_file()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["settings"]["runs"] == 2 and summary["settings"]["as_of"] == "2026-11-23"
+    assert summary["inputs"]["rates"] == "given: rates.csv"
+    [listed] = pat.get("/api/forecasts").json()
+    assert listed["name"] == "more-referrals" and listed["weeks"] == 2 and listed["runs"] == 2
+    read = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T1"}).json()
+    t1 = {(b["week"], b["measure"]): b for b in read["bands"]}
+    assert {b["scope"] for b in read["bands"]} == {"T1"}
+    assert t1[(2, "children_per_fte")]["median"] > t1[(0, "children_per_fte")]["median"]
+    t2 = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T2"}).json()["bands"]
+    medians = {b["median"] for b in t2 if b["measure"] == "children_per_fte"}
+    assert len(medians) == 1  # T2 has no rate in the file: no arrivals, no closures
+    chart = pat.get("/api/forecasts/more-referrals/fan.svg")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    report = pat.get("/api/forecasts/more-referrals/report")
+    assert report.status_code == 200 and "Forecast" in report.text
+
+
+def test_every_problem_is_422_by_field_file_row_and_column_and_nothing_is_queued(forecasting):
+    """Bad numbers and a bad rates file are listed together; nothing is queued or written."""
+    client_of, _, plans = forecasting
+    pat = client_of("pat")
+    rates = "team_id,category,arrivals_per_week\nT9,cin,2\nT1,cin,-1\n"
+    answer = start(pat, {"rates": ("my-rates.csv", rates.encode())}, weeks="0", runs="lots")
+    assert answer.status_code == 422, answer.text
+    problems = answer.json()["detail"]
+    fields = {p["field"]: p for p in problems if p["file"] is None}
+    assert fields["weeks"]["message"] == "weeks 0: from 1 to 156"
+    assert fields["runs"]["message"] == "runs 'lots': a whole number of runs"
+    files = [(p["file"], p["row"], p["column"]) for p in problems if p["file"]]
+    assert files == [
+        ("my-rates.csv", 2, "team_id"),
+        ("my-rates.csv", 3, "arrivals_per_week"),
+    ]
+    assert problems[-2]["message"] == "unknown team 'T9'"
+    assert pat.get("/api/forecast-runs").json() == []
+    assert list(plans.iterdir()) == []
+
+
+def test_a_plans_variant_applies_from_a_week(forecasting):
+    """A post added to T1 from week 1 lowers T1's children per FTE from that week on."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    plan = {"plan": ("caps.toml", PLAN.encode())}
+    base = start(pat, name="as-now", seed="3").json()["run_id"]
+    post = start(pat, plan, name="a-post", seed="3", variant="a post in T1", from_week="1")
+    assert post.status_code == 202, post.text
+    assert solve() == 2
+    for run_id in (base, post.json()["run_id"]):
+        assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "done"
+    summary = json.loads((plans / "forecasts" / "a-post" / "summary.json").read_text())
+    assert summary["plan"]["variant"] == "a post in T1" and summary["plan"]["from_week"] == 1
+    now, later = (
+        {
+            (b["week"], b["measure"]): b["median"]
+            for b in pat.get(f"/api/forecasts/{n}", params={"scope": "team:T1"}).json()["bands"]
+        }
+        for n in ("as-now", "a-post")
+    )
+    assert later[(0, "children_per_fte")] == now[(0, "children_per_fte")]
+    assert later[(1, "children_per_fte")] < now[(1, "children_per_fte")]
+
+
+def test_a_plans_problems_are_named_by_file_variant_and_change(forecasting):
+    """An unknown variant is refused at once (close names suggested); an unknown team fails
+    the run with nothing written."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    plan = {"plan": ("caps.toml", PLAN.encode())}
+    answer = start(pat, plan, variant="a post in T2")
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["field"] == "variant" and problem["file"] == "caps.toml"
+    assert "did you mean 'a post in T1'" in problem["message"]
+    bad = {"plan": ("caps.toml", PLAN.replace('team = "T1"', 'team = "T9"').encode())}
+    run_id = start(pat, bad, variant="a post in T1").json()["run_id"]
+    solve()
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "failed" and "nothing was written" in run["error"]
+    [problem] = run["problems"]
+    assert (problem["file"], problem["variant"], problem["change"]) == (
+        "caps.toml",
+        "a post in T1",
+        "1 (add_workers)",
+    )
+    assert "unknown team 'T9'" in problem["message"]
+    assert not (plans / "forecasts").exists() or list((plans / "forecasts").iterdir()) == []
+
+
+def test_only_planners_and_admins_run_forecasts_and_heads_of_service_read(forecasting):
+    """Managers, workers and heads of service get 403 running one; workers read nothing."""
+    client_of, _, _ = forecasting
+    for user in ("mo", "wanda", "hos"):
+        assert start(client_of(user)).status_code == 403
+    for route in ("/api/forecast-runs", "/api/forecasts"):
+        assert client_of("hos").get(route).status_code == 200
+        assert client_of("wanda").get(route).status_code == 403
+        assert client_of("mo").get(route).status_code == 403
+    assert start(client_of("admin")).status_code == 202
+    log = client_of("admin").get("/api/access-log?team_id=T1").json()
+    seen = {(r["username"], r["action"], r["route"], r["status_code"]) for r in log}
+    assert ("admin", "change", "POST /api/forecast-runs", 202) in seen
+
+
+def test_names_default_to_the_settings_and_are_replaced_only_when_asked(forecasting):
+    """Unnamed forecasts are numbered; a name in use is 409 unless it asks to replace it."""
+    client_of, solve, _ = forecasting
+    pat = client_of("pat")
+    assert start(pat).json()["name"] == "2-weeks-2-runs"
+    assert start(pat).json()["name"] == "2-weeks-2-runs-2"  # the first is still queued
+    solve()
+    assert start(pat, name="2-weeks-2-runs").status_code == 409
+    assert start(pat, name="2-weeks-2-runs", replace="true").status_code == 202
+
+
+def test_without_a_plans_folder_or_data_a_forecast_is_409(settings, client_of):
+    """A workspace started without --plans says how to start it with one."""
+    answer = start(client_of("pat"))
+    assert answer.status_code == 409 and "--plans" in answer.json()["detail"]
+
+
+def test_an_empty_number_takes_the_planners_default():
+    """Empty fields are ForecastSettings' defaults; the week a change applies from is 0."""
+    asked = form_request(
+        base="example",
+        service=None,
+        name=" ",
+        numbers={"weeks": "", "runs": None, "from_week": ""},
+        rates=None,
+        plan=None,
+        variant="",
+        replace=False,
+    )
+    assert (asked.weeks, asked.runs, asked.seed, asked.work_limit) == (26, 200, 0, 1.0)
+    assert asked.from_week == 0 and asked.name is None and asked.problems == ()
