@@ -409,3 +409,26 @@ def dask_cluster(workers: int = 2) -> Iterator[Any]:
         dashboard_address="127.0.0.1:0",
     ) as cluster:
         yield cluster
+
+
+def tiny_forecast(folder: Path, arrivals: float, seed: int = 0) -> None:
+    """Write a forecast's folder (``caseload forecast --out``): one team of two workers
+    holding 10 children, 2 weeks, 4 runs, ``arrivals`` a week and almost no closures."""
+    from models import Child, Role, Team, Worker, load_policy
+    from models import ProblemData as Data
+    from scenarios import ForecastSettings, Rate, run_forecast, write_forecast
+
+    data = Data(
+        teams=(Team(team_id="T1", service="cin"),),
+        workers=tuple(
+            Worker(worker_id=f"W{i}", team_id="T1", role=Role.SOCIAL_WORKER, fte=1) for i in (1, 2)
+        ),
+        children=tuple(
+            Child(child_id=f"C{i}", team_id="T1", category="cin", worker_id=f"W{1 + i % 2}")
+            for i in range(10)
+        ),
+    )
+    rates = (Rate("T1", "cin", arrivals, 0.01, "given", "given"),)
+    settings = ForecastSettings(as_of=date(2026, 11, 23), weeks=2, runs=4, seed=seed)
+    result = run_forecast(data, load_policy("default"), rates, settings)
+    write_forecast(result, folder, {"data": "tiny", "policy": "default"})

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import WORKSPACE_USERS, password_of, postgres_server, workspace_upload
+from tests.support import (
+    WORKSPACE_USERS,
+    password_of,
+    postgres_server,
+    tiny_forecast,
+    workspace_upload,
+)
 from workspace import add_user, create_app, load_settings, run_pending
 
 SECRET = "tests-only-secret-0123456789-abcdefghijklmnop"
@@ -90,3 +96,32 @@ def postgres() -> Iterator[str]:
     """A PostgreSQL server on loopback for the session (fails, never skips, when missing)."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def forecast_plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A plans folder with two forecasts in forecasts/: ``calm`` and ``busy`` (more referrals),
+    and a folder that is not a forecast."""
+    root = tmp_path_factory.mktemp("plans")
+    tiny_forecast(root / "forecasts" / "calm", 0.01)
+    tiny_forecast(root / "forecasts" / "busy", 4.0)
+    (root / "forecasts" / "notes").mkdir()
+    return root
+
+
+@pytest.fixture
+def forecasts_client_of(
+    settings: Any, forecast_plans: Path
+) -> Iterator[Callable[[str], TestClient]]:
+    """``forecasts_client_of("pat")``: a client of a workspace whose plans folder holds
+    ``forecast_plans``."""
+    app = create_app(settings.model_copy(update={"plans_dir": forecast_plans}))
+    clients: dict[str, TestClient] = {}
+
+    def get(user: str) -> TestClient:
+        if user not in clients:
+            clients[user] = signed_in(app, user)
+        return clients[user]
+
+    yield get
+    app.state.engine.dispose()

@@ -202,3 +202,32 @@ def test_an_empty_number_takes_the_planners_default():
     )
     assert (asked.weeks, asked.runs, asked.seed, asked.work_limit) == (26, 200, 0, 1.0)
     assert asked.from_week == 0 and asked.name is None and asked.problems == ()
+
+
+def test_a_forecast_whose_solver_died_is_queued_again_and_run(forecasting):
+    """A run left 'solving' by a dead process goes back to the queue, then runs to the end."""
+    import subprocess
+
+    from sqlalchemy import update
+
+    from workspace.solving import requeue_orphans
+    from workspace.tables import ForecastRunJob
+
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    run_id = start(pat, name="orphan").json()["run_id"]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    factory = pat.app.state.session_factory
+    with factory() as db, db.begin():
+        db.execute(
+            update(ForecastRunJob)
+            .where(ForecastRunJob.id == run_id)
+            .values(status="solving", solver_pid=dead.pid)
+        )
+    assert requeue_orphans(factory) == 1
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "queued" and run["stage"] == "queued again: its solver stopped"
+    assert solve() == 1
+    assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "done"
+    assert (plans / "forecasts" / "orphan" / "bands.csv").is_file()
