@@ -282,6 +282,57 @@ def test_a_planner_runs_an_example_plan_and_compares_it(open_as, server, tmp_pat
     assert (folder / "plans" / "merton-caps-on-barnet" / "comparison.csv").is_file()
 
 
+def run_forecast_in_browser(page, name: str, rates=None) -> None:
+    """Fill the run form for a tiny forecast of the workspace's data and wait for its bands."""
+    page.goto("/forecasts")
+    page.get_by_label("Forecast", exact=True).select_option("workspace")
+    page.get_by_label("Weeks ahead").fill("2")
+    page.get_by_label("Runs (1 to").fill("2")
+    page.get_by_label("Folder name").fill(name)
+    if rates is not None:
+        page.get_by_label("Rates file").set_input_files(rates)
+    page.get_by_role("button", name="Run the forecast").click()
+    assert "/forecasts/runs/" in page.url
+    page.get_by_role("table", name="The whole authority at week 2").wait_for(timeout=60_000)
+
+
+def test_a_planner_runs_two_forecasts_and_compares_them(open_as, server, tmp_path):
+    """A bad number is shown at its field; two tiny forecasts run, show bands and compare."""
+    page = open_as("pat")
+    page.goto("/forecasts")
+    accessible(page)
+    page.get_by_label("Weeks ahead").fill("0")
+    page.get_by_role("button", name="Run the forecast").click()
+    weeks = page.get_by_label("Weeks ahead")
+    assert weeks.get_attribute("aria-invalid") == "true"
+    said = " ".join(page.locator("#e-weeks").text_content().split())
+    assert said == "Error: weeks 0: from 1 to 156"
+    accessible(page)
+    run_forecast_in_browser(page, "as-now")
+    accessible(page)
+    assert page.get_by_role("img", name="Fan charts of the forecast").is_visible()
+    (tmp_path / "rates.csv").write_text("team_id,category,arrivals_per_week\nT1,cin,5\n")
+    run_forecast_in_browser(page, "more-referrals", tmp_path / "rates.csv")
+    page.get_by_role("link", name="more-referrals", exact=True).click()
+    bands = page.get_by_role("table", name="Bands by week for the authority")
+    assert bands.locator("tbody tr").count() == 3  # weeks 0, 1 and 2
+    accessible(page)
+    page.goto("/forecasts")
+    page.get_by_label("Compare as-now").check()
+    page.get_by_label("Compare more-referrals").check()
+    page.get_by_label("At weeks").fill("0, 2")
+    page.get_by_role("button", name="Compare the chosen forecasts").click()
+    waiting = page.get_by_role("table", name="Children waiting for a worker for the authority")
+    assert waiting.locator("thead th").all_inner_texts() == ["Week", "as-now", "more-referrals"]
+    assert waiting.locator("tbody th").all_inner_texts() == ["0", "2"]
+    chart = page.get_by_role("img", name="Chart of the forecasts for the authority")
+    chart.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", chart.element_handle())
+    accessible(page)
+    _, folder = server
+    assert (folder / "plans" / "forecasts" / "more-referrals" / "bands.csv").is_file()
+
+
 def test_the_servers_log_names_no_child(server):
     """After all of the above, the server's own log holds no child id, name or reason."""
     _, folder = server
