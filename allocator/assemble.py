@@ -72,6 +72,8 @@ def build_result(
 ) -> AllocationResult:
     """Everything the outputs need, computed once from the final assignment."""
     holdings = Holdings(inst, final)
+    # The greedy baseline's tally: often the final assignment itself (nothing improved it).
+    greedy_held = holdings if list(baseline) == list(final) else Holdings(inst, baseline)
     value = holdings.objective()
     bound = _bound(inst, holdings, comps, solutions, value)
     allocations = []
@@ -122,9 +124,9 @@ def build_result(
         findings=found,
         candidates=tuple(candidates),
         fairness=tuple(fairness(inst, holdings)),
-        greedy_objective=round(Holdings(inst, baseline).objective(), 6),
+        greedy_objective=round(greedy_held.objective(), 6),
         stats={
-            **_stats(inst, baseline, comps, solutions, found),
+            **_stats(inst, greedy_held, comps, solutions, found),
             "solver": asdict(settings),
             "team_averages": team_averages(inst, holdings),
         },
@@ -268,7 +270,7 @@ def team_averages(inst: Instance, holdings: Holdings) -> list[dict[str, Any]]:
 
 def _stats(
     inst: Instance,
-    baseline: list[int | None],
+    greedy: Holdings,
     comps: list[Component],
     sols: list[ComponentSolution],
     found: tuple[Finding, ...],
@@ -288,9 +290,9 @@ def _stats(
         "deterministic_time": round(sum(st.deterministic_time for s in sols for st in s.stages), 3),
         "sibling_groups_split": sum(1 for f in found if f.kind == "split"),
         "greedy_unallocated": sum(
-            1 for ch in inst.children if ch.movable and baseline[ch.index] is None
+            1 for ch in inst.children if ch.movable and greedy.assignment[ch.index] is None
         ),
-        "greedy_children": _greedy_children(inst, baseline),
+        "greedy_children": _greedy_children(inst, greedy),
         "weight_unit": inst.weight_unit,
         "wall_limited": any(s.wall_limited for s in sols),
         "proof": _proof_routes(sols),
@@ -357,8 +359,7 @@ def with_adjustment_cost(result: AllocationResult, without: AllocationResult) ->
     )
 
 
-def _greedy_children(inst: Instance, baseline: list[int | None]) -> dict[str, int]:
+def _greedy_children(inst: Instance, greedy: Holdings) -> dict[str, int]:
     """Children each case-holding worker would hold under the greedy baseline (what a
     manager does by hand), so reports can compare it with the proposal per FTE."""
-    greedy = Holdings(inst, baseline)
     return {w.worker_id: greedy.count[w.index] for w in inst.workers if w.capacity > 0}

@@ -35,6 +35,9 @@ class Holdings:
         a sibling too; its own weight when nobody holds it).
     count, arrivals
         Children, and children new to the worker, per worker.
+    newcomers
+        Per worker, the indices of the children they hold who are new to them
+        (awaiting closure or not).
     category
         Children per category, per worker.
     team_cases, cases
@@ -52,6 +55,7 @@ class Holdings:
         self.weights = [ch.weight for ch in inst.children]
         self.count = [0] * n
         self.arrivals = [0] * n
+        self.newcomers: list[set[int]] = [set() for _ in range(n)]
         self.category: list[dict[str, int]] = [{} for _ in range(n)]
         self.team_cases: dict[str, Counter[str]] = {t: Counter() for t in inst.team_workers}
         self.cases: list[Counter[str]] = [Counter() for _ in range(n)]
@@ -244,6 +248,8 @@ class Holdings:
     def _add(self, c: int, w: int) -> None:
         ch = self.inst.children[c]
         self.assignment[c] = w
+        if ch.current != w:
+            self.newcomers[w].add(c)
         if not ch.active:
             return
         self.count[w] += 1
@@ -270,6 +276,7 @@ class Holdings:
         ch = self.inst.children[c]
         w = self.assignment[c]
         assert w is not None
+        self.newcomers[w].discard(c)
         if not ch.active:
             self.assignment[c] = None
             return

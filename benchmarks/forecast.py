@@ -3,7 +3,10 @@ a table and writes its own section of docs/benchmarks.md (other sections are lef
 
     python benchmarks/forecast.py                          # the issue's full sizes
     python benchmarks/forecast.py --runs 6 --workers 2     # reduced: say so when quoting
-    python benchmarks/forecast.py --only national    # one part: printed, not written
+    python benchmarks/forecast.py --only modes       # one part (forecast, modes, national)
+
+Each part replaces its own subsection of the section (with its date, machine and command);
+the parts not run are kept. ``--no-write`` prints only.
 
 Each measurement runs in a fresh Python process (``--item``) that reports its wall time,
 its peak resident memory and each worker's (a process pool's children, or every Dask
@@ -74,14 +77,14 @@ def _run_with(how: str, workers: int, call):
         cluster.close()
 
 
-def item_forecast(how: str, workers: int, runs: int, weeks: int) -> dict:
+def item_forecast(how: str, workers: int, runs: int, weeks: int, mode: str = "greedy") -> dict:
     from models import load_policy
     from scenarios import ForecastSettings, estimate_rates, generate_authority, run_forecast
 
     policy = load_policy("default")
     data = generate_authority(policy)
     rates = estimate_rates(data, AS_OF)
-    settings = ForecastSettings(as_of=AS_OF, weeks=weeks, runs=runs)
+    settings = ForecastSettings(as_of=AS_OF, weeks=weeks, runs=runs, mode=mode)
     result, seconds, worker_mb = _run_with(
         how, workers, lambda ex: run_forecast(data, policy, rates, settings, ex)
     )
@@ -92,6 +95,40 @@ def item_forecast(how: str, workers: int, runs: int, weeks: int) -> dict:
         "children": len(data.children),
         "arrivals": round(sum(r.arrivals_per_week for r in rates), 1),
     }
+
+
+def item_modes(runs: int, weeks: int) -> dict:
+    """The same runs in one process under each mode: wall time and the authority's bands."""
+    import numpy as np
+
+    from models import load_policy
+    from scenarios import (
+        FORECAST_MEASURES,
+        ForecastSettings,
+        estimate_rates,
+        generate_authority,
+        run_forecast,
+    )
+
+    policy = load_policy("default")
+    data = generate_authority(policy)
+    rates = estimate_rates(data, AS_OF)
+    out: dict = {}
+    for mode in ("greedy", "cp-sat"):
+        settings = ForecastSettings(as_of=AS_OF, weeks=weeks, runs=runs, mode=mode)
+        started = time.perf_counter()
+        result = run_forecast(data, policy, rates, settings)
+        seconds = time.perf_counter() - started
+        bands = {}
+        for m, measure in enumerate(FORECAST_MEASURES):
+            values = result.values[:, :, 0, m]  # authority
+            p10, median, p90 = np.percentile(values, [10, 50, 90], axis=0)
+            bands[measure] = [
+                [round(float(p10[w]), 2), round(float(median[w]), 2), round(float(p90[w]), 2)]
+                for w in (weeks // 2, weeks)
+            ]
+        out[mode] = {"seconds": seconds, "bands": bands}
+    return out
 
 
 def item_national(how: str, workers: int, limit: int, target: float) -> dict:
@@ -141,12 +178,12 @@ def forecast_section(runs: int, weeks: int, workers: int) -> list[str]:
         "(target: 200 runs x 26 weeks under 10 minutes on 2 cores)",
         "",
         f"Example authority (27 teams, 140.5 FTE, 2,516 children, arrivals from `referred_on`), "
-        f"default fast mode (work limit 1, gap 0.01); {size}. Same values (hash) on the pool "
+        f"default fast mode (`--mode greedy`); {size}. Same values (hash) on the pool "
         "and on Dask is the reproducibility check.",
         "",
         "| where | workers | runs x weeks | wall (s) | s per run-week | values hash | "
-        "peak MB per worker |",
-        "|---|---:|---|---:|---:|---|---:|",
+        "peak MB per worker | peak MB submitting |",
+        "|---|---:|---|---:|---:|---|---:|---:|",
     ]
     per_run_week = []
     for how in ("pool", "dask"):
@@ -155,8 +192,8 @@ def forecast_section(runs: int, weeks: int, workers: int) -> list[str]:
         per_run_week.append(per)
         out.append(
             f"| {'process pool' if how == 'pool' else 'local Dask cluster'} | {workers} | "
-            f"{runs} x {weeks} | {r['seconds']:.1f} | {per:.2f} | {r['hash']} | "
-            f"{r['worker_mb']:.0f} |"
+            f"{runs} x {weeks} | {r['seconds']:.1f} | {per:.3f} | {r['hash']} | "
+            f"{r['worker_mb']:.0f} | {r['peak_mb']:.0f} |"
         )
     if not full:
         best = min(per_run_week)
@@ -166,6 +203,27 @@ def forecast_section(runs: int, weeks: int, workers: int) -> list[str]:
             f"({best:.2f} s of wall time per run-week on {workers} workers) would take about "
             f"{200 * 27 * best / 60:.0f} minutes.",
         ]
+    return out
+
+
+def modes_section(runs: int, weeks: int) -> list[str]:
+    r = run_item("modes", runs, weeks)
+    greedy, cp_sat = r["greedy"], r["cp-sat"]
+    out = [
+        f"### Greedy against CP-SAT: {runs} runs x {weeks} weeks, the same draws, one process",
+        "",
+        f"`--mode greedy` {greedy['seconds']:.1f} s, `--mode cp-sat` {cp_sat['seconds']:.1f} s "
+        f"(work limit 1, gap 0.01): greedy takes {greedy['seconds'] / cp_sat['seconds']:.2f}x "
+        "the time, measured in the same run. The authority's bands (10th / median / 90th "
+        "percentile over the runs):",
+        "",
+        f"| measure | mode | week {weeks // 2} | week {weeks} |",
+        "|---|---|---|---|",
+    ]
+    for measure in greedy["bands"]:
+        for mode, res in (("greedy", greedy), ("cp-sat", cp_sat)):
+            cells = [" / ".join(f"{v:g}" for v in band) for band in res["bands"][measure]]
+            out.append(f"| {measure} | {mode} | {cells[0]} | {cells[1]} |")
     return out
 
 
@@ -191,23 +249,36 @@ def national_section(limit: int, target: float, workers: list[int]) -> list[str]
     return out
 
 
-def write_section(text: str) -> None:
-    """Replace this script's section of docs/benchmarks.md (or append it), leaving the rest."""
+KINDS = {"forecast": "### A ", "modes": "### Greedy against", "national": "### The national sweep"}
+"""Each part's subsection of the section, by the start of its heading."""
+
+
+def write_section(parts: dict[str, list[str]]) -> None:
+    """Replace the parts run now in this script's section of docs/benchmarks.md, keeping
+    the parts not run (each subsection carries its own date, machine and command) and
+    every other section."""
     current = DOC.read_text("utf-8")
+    head, tail, kept = current.rstrip("\n") + "\n\n", "", {}
     if SECTION in current:
         head, rest = current.split(SECTION, 1)
         following = rest.find("\n## ")
-        tail = rest[following + 1 :] if following >= 0 else ""
-        new = head.rstrip("\n") + "\n\n" + text + ("\n" + tail if tail else "")
-    else:
-        new = current.rstrip("\n") + "\n\n" + text
-    DOC.write_text(new, encoding="utf-8")
+        body, tail = (rest[:following], rest[following + 1 :]) if following >= 0 else (rest, "")
+        for block in ("\n" + body).split("\n### ")[1:]:
+            block = "### " + block.strip("\n")
+            kind = next((k for k, start in KINDS.items() if block.startswith(start)), None)
+            if kind is not None:
+                kept[kind] = block.splitlines()
+    kept.update(parts)
+    blocks = ["\n".join(kept[k]) for k in KINDS if k in kept]
+    text = "\n\n".join([SECTION, *blocks]) + "\n"
+    DOC.write_text(head.rstrip("\n") + "\n\n" + text + ("\n" + tail if tail else ""), "utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--item", nargs="+", help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=["forecast", "national"], action="append")
+    parser.add_argument("--only", choices=["forecast", "modes", "national"], action="append")
+    parser.add_argument("--compare-runs", type=int, default=20, help="runs of the mode comparison")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--workers", type=int, default=2, help="pool and Dask workers (forecast)")
@@ -218,7 +289,9 @@ def main() -> None:
     if args.item:
         kind, how, *rest = args.item
         if kind == "forecast":
-            result = item_forecast(how, *map(int, rest))
+            result = item_forecast(how, *map(int, rest[:3]), *rest[3:])
+        elif kind == "modes":
+            result = item_modes(int(how), int(rest[0]))
         else:
             result = item_national(how, int(rest[0]), int(rest[1]), float(rest[2]))
         result["peak_mb"] = _peak_self_mb()
@@ -226,20 +299,24 @@ def main() -> None:
         return
     from planner import machine
 
-    only = set(args.only or ["forecast", "national"])
+    every = {"forecast", "modes", "national"}
+    only = set(args.only or every)
     command = " ".join(["python benchmarks/forecast.py", *sys.argv[1:]])
-    lines = [SECTION, "", *machine(), "", f"Command: `{command}`", ""]
-    if "forecast" in only:
-        lines += forecast_section(args.runs, args.weeks, args.workers)
-        lines.append("")
-    if "national" in only:
-        lines += national_section(args.limit, args.target, [1, 2])
-        lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write and only == {"forecast", "national"}:
-        write_section(text)
-        print(f"wrote the section of {DOC.relative_to(ROOT)}", file=sys.stderr)
+    parts: dict[str, list[str]] = {}
+    for kind in KINDS:
+        if kind not in only:
+            continue
+        if kind == "forecast":
+            lines = forecast_section(args.runs, args.weeks, args.workers)
+        elif kind == "modes":
+            lines = modes_section(args.compare_runs, args.weeks)
+        else:
+            lines = national_section(args.limit, args.target, [1, 2])
+        parts[kind] = [lines[0], "", *machine(), "", f"Command: `{command}`", "", *lines[2:]]
+        print("\n".join(parts[kind]) + "\n", flush=True)
+    if not args.no_write:
+        write_section(parts)
+        print(f"wrote {', '.join(parts)} in {DOC.relative_to(ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -163,18 +163,26 @@ def _decorate(func: Any, tasks: str) -> Any:
 )
 @click.option("--as-of", default=None, callback=parse_date, help="Week 0 [default: today].")
 @click.option(
+    "--mode",
+    default="greedy",
+    show_default=True,
+    type=click.Choice(["greedy", "cp-sat"]),
+    help="How each week's batch is allocated: the greedy baseline under every rule (fast), "
+    "or CP-SAT with its proof stage under --work-limit and --gap-limit.",
+)
+@click.option(
     "--work-limit",
     default=1.0,
     show_default=True,
     type=click.FloatRange(0, 1e6, min_open=True),
-    help="Deterministic work limit per weekly sub-problem (reproducible).",
+    help="Deterministic work limit per weekly sub-problem (reproducible; --mode cp-sat).",
 )
 @click.option(
     "--gap-limit",
     default=0.01,
     show_default=True,
     type=click.FloatRange(0, 1, max_open=True),
-    help="Balance gap of each weekly solve.",
+    help="Balance gap of each weekly solve (--mode cp-sat).",
 )
 @click.option(
     "--time-limit",
@@ -196,6 +204,7 @@ def forecast_command(
     variant: str | None,
     from_week: int,
     as_of: date | None,
+    mode: str,
     work_limit: float,
     gap_limit: float,
     time_limit: float,
@@ -242,12 +251,20 @@ def forecast_command(
             weeks=weeks,
             runs=runs,
             seed=seed,
+            mode=mode,
             work_limit=work_limit,
             gap_limit=gap_limit,
             time_limit=time_limit,
         )
     except ForecastError as exc:
         problems += exc.problems
+    if mode == "greedy":
+        context = click.get_current_context()
+        problems += [
+            f"{flag} applies to --mode cp-sat: the greedy mode does not search"
+            for name, flag in (("work_limit", "--work-limit"), ("gap_limit", "--gap-limit"))
+            if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+        ]
     if scheduler is not None:
         problem = scheduler_problem(scheduler, allow_insecure)
         if problem:

@@ -7,6 +7,7 @@ user's decision: it lives with the model in ``allocator.cpsat``.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -59,6 +60,12 @@ class Options(Frozen):
     processes
         Sub-problems (teams) solved side by side (1 to 1,024), in separate
         processes.
+    method
+        How each sub-problem is solved: ``"cp-sat"`` (the staged model, with its
+        proof stage; the default) or ``"greedy"`` (the greedy baseline, which keeps
+        every rule, unsearched: fast and never proven optimal). The greedy method
+        serves simulations that solve thousands of weekly batches (``caseload
+        forecast --mode greedy``); a proposal for a manager uses the default.
 
     Examples
     --------
@@ -78,6 +85,7 @@ class Options(Frozen):
     max_moves: int = Field(default=0, ge=0, le=MAX_MOVES)
     threads: int = Field(default=1, ge=1, le=MAX_PARALLEL)
     processes: int = Field(default=1, ge=1, le=MAX_PARALLEL)
+    method: Literal["cp-sat", "greedy"] = "cp-sat"
 
     @field_validator("release")
     @classmethod

@@ -31,6 +31,9 @@ from scenarios.forecast import (
     MEASURES as FORECAST_MEASURES,
 )
 from scenarios.forecast import (
+    MODES as FORECAST_MODES,
+)
+from scenarios.forecast import (
     ForecastError,
     ForecastResult,
     ForecastSettings,
@@ -90,6 +93,7 @@ __all__ = [
     "FORECAST_BAND_COLUMNS",
     "FORECAST_FILES",
     "FORECAST_MEASURES",
+    "FORECAST_MODES",
     "FORECAST_RATE_COLUMNS",
     "NATIONAL_FILES",
     "STOCKTON_2024_CASE_HOLDING_FTE",

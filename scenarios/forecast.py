@@ -4,12 +4,19 @@ A run starts from a data folder on ``as_of``. Week 0 allocates today's waiting
 children (once for all runs: it draws nothing); each later week ``w`` (the date ``as_of + 7 w``):
 
 1. a plan's variant is applied once, at ``from_week`` (when given);
-2. closures: per team and category, ``Poisson(closures_per_week)`` of the
-   children held there are closed (picked at random) and leave the data;
-3. arrivals: per team and category, ``Poisson(arrivals_per_week)`` new children
-   wait for a worker, each copying the weight, level, flags, distance, skill
-   and patch of a child of that team and category picked at random (a single
-   child: no sibling group), ``referred_on`` the week's date;
+2. closures: cases close, not single children (a family's children close
+   together). Per team and category, ``Poisson(closures_per_week / k)`` of the
+   cases held there (``k`` their mean children per case) are closed, picked at
+   random, and all their children leave the data, so the children closed
+   average ``closures_per_week``;
+3. arrivals: cases arrive the same way. Per team and category,
+   ``Poisson(arrivals_per_week / k)`` new cases wait for a worker (``k`` the
+   mean children per case of that team and category), each a copy of a case
+   picked at random: its children's weight, level, flags, distance, skill and
+   patch, as one new sibling group when the case is a family, ``referred_on``
+   the week's date. Counting in cases keeps a cap in cases (Merton 002 s.2.1,
+   a family is one case) as full as it was: closing single children while
+   single children arrive would turn families into new cases week by week;
 4. the engine allocates the week's batch on the week's date with the long
    leave release on (``Options.release_long_leave``: a worker whose reductions
    take all their capacity for longer than the policy's limit, 15 working days
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -59,6 +67,9 @@ MEASURE_LABELS = {
     "workers_above_approval": "Workers above an approval threshold",
     "workers_above_exception": "Workers above an exception threshold",
 }
+
+MODES = ("greedy", "cp-sat")
+"""How each week's batch may be solved (the engine's ``Options.method``)."""
 
 ESTIMATE_WEEKS = 52
 """Arrival rates are estimated from the children referred in the last 52 weeks (or since
@@ -93,9 +104,13 @@ class Rate:
 class ForecastSettings:
     """How far, how many runs, and how each weekly batch is solved (the fast mode).
 
-    ``work_limit`` (deterministic, per sub-problem) and ``gap_limit`` (the balance
-    stage's relative gap) keep each weekly solve short; the engine's proof stage
-    runs as in any allocation. ``time_limit`` is only a wall-clock safety stop.
+    ``mode`` is the engine's method for each week's batch (``Options.method``):
+    ``"greedy"`` (the default: the greedy baseline under every rule, unsearched)
+    or ``"cp-sat"`` (the staged model and its proof stage, under ``work_limit``,
+    deterministic and per sub-problem, and ``gap_limit``, the balance stage's
+    relative gap). docs/forecast.md compares the two: the bands agree within
+    their noise, and greedy is about three times faster. ``time_limit`` is only
+    a wall-clock safety stop.
     """
 
     as_of: date
@@ -105,6 +120,7 @@ class ForecastSettings:
     work_limit: float = 1.0
     gap_limit: float = 0.01
     time_limit: float = 120.0
+    mode: str = "greedy"
 
     def __post_init__(self) -> None:
         problems = []
@@ -112,15 +128,25 @@ class ForecastSettings:
             problems.append(f"--weeks {self.weeks}: must be 1 or more")
         if self.runs < 1:
             problems.append(f"--runs {self.runs}: must be 1 or more")
+        if self.mode not in MODES:
+            problems.append(f"--mode {self.mode!r}: must be one of {', '.join(MODES)}")
         if problems:
             raise ForecastError(problems)
 
     def fast_mode(self) -> str:
         """The words the outputs use for how each week's batch was solved."""
+        if self.mode == "greedy":
+            return (
+                "fast mode (greedy): each week's batch is allocated by the engine's greedy "
+                "baseline, which keeps every rule of the policy (caps, ASYE limits, siblings, "
+                "oversight, approval thresholds) but does not search for the most even "
+                "balance; held children stay with their worker"
+            )
         return (
-            f"fast mode: each week's batch is allocated by the engine under a deterministic "
-            f"work limit of {self.work_limit:g} per sub-problem and a balance gap of "
-            f"{self.gap_limit:g}, with its proof stage; held children stay with their worker"
+            f"fast mode (cp-sat): each week's batch is allocated by the engine under a "
+            f"deterministic work limit of {self.work_limit:g} per sub-problem and a balance "
+            f"gap of {self.gap_limit:g}, with its proof stage; held children stay with their "
+            "worker"
         )
 
 
@@ -135,9 +161,12 @@ class PlanChange:
 
 @dataclass(frozen=True)
 class ForecastTask:
-    """One run: everything it needs, picklable (what a pool or Dask worker receives)."""
+    """A few runs: everything they need, picklable (what a pool or Dask worker receives).
 
-    run: int
+    ``runs`` are run numbers; a task carries several so that the data, which every
+    run starts from, is sent once per task rather than once per run."""
+
+    runs: tuple[int, ...]
     data: ProblemData
     policy: Policy
     rates: tuple[Rate, ...]
@@ -147,6 +176,11 @@ class ForecastTask:
     week0: np.ndarray | None = None
     """Week 0's measures when ``data`` and ``policy`` are already the state after week 0
     (the same for every run: week 0 draws nothing, so it is allocated once)."""
+
+
+TASKS = 40
+"""Runs are split into at most this many tasks: few enough that the data is not sent
+hundreds of times, enough to keep a cluster of a few dozen workers busy."""
 
 
 @dataclass(frozen=True)
@@ -363,13 +397,24 @@ def forecast_tasks(
     settings: ForecastSettings,
     change: PlanChange | None = None,
 ) -> list[ForecastTask]:
-    """One task per run, run 0 first, each starting from week 0's allocation (computed
-    once here: week 0 draws nothing, so it is the same in every run)."""
+    """The runs split into at most :data:`TASKS` tasks of consecutive runs, run 0 first,
+    each starting from week 0's allocation (computed once here: week 0 draws nothing, so
+    it is the same in every run)."""
     scopes = forecast_scopes(data)
     after, policy_after, week0 = forecast_week(data, policy, (), None, 0, settings, change, scopes)
+    size = math.ceil(settings.runs / TASKS)
     return [
-        ForecastTask(run, after, policy_after, tuple(rates), settings, scopes, change, week0)
-        for run in range(settings.runs)
+        ForecastTask(
+            tuple(range(first, min(first + size, settings.runs))),
+            after,
+            policy_after,
+            tuple(rates),
+            settings,
+            scopes,
+            change,
+            week0,
+        )
+        for first in range(0, settings.runs, size)
     ]
 
 
@@ -385,9 +430,12 @@ def check_change(
 
 
 def forecast_run(task: ForecastTask) -> np.ndarray:
-    """One run's measures, shape ``(weeks + 1, len(scopes), len(MEASURES))``.
+    """The task's runs' measures, shape ``(len(task.runs), weeks + 1, len(scopes),
+    len(MEASURES))``.
 
-    A pure function of ``task`` (the module docstring says what each week does).
+    A pure function of ``task`` (the module docstring says what each week does); each
+    run's draws depend on its run number and the seed only, so how runs are grouped
+    into tasks changes nothing.
 
     Examples
     --------
@@ -399,11 +447,15 @@ def forecast_run(task: ForecastTask) -> np.ndarray:
     ...                    for i in range(10)))
     >>> settings = ForecastSettings(as_of=date(2027, 3, 1), weeks=2, runs=1)
     >>> task, = forecast_tasks(data, load_policy("default"), (), settings)
-    >>> forecast_run(task)[:, 0, :2].tolist()  # authority: children per FTE, waiting
+    >>> forecast_run(task)[0, :, 0, :2].tolist()  # authority: children per FTE, waiting
     [[10.0, 0.0], [10.0, 0.0], [10.0, 0.0]]
     """
+    return np.stack([_one_run(task, run) for run in task.runs])
+
+
+def _one_run(task: ForecastTask, run: int) -> np.ndarray:
     settings = task.settings
-    rng = np.random.default_rng([task.run, settings.seed])
+    rng = np.random.default_rng([run, settings.seed])
     data, policy = task.data, task.policy
     out = np.zeros((settings.weeks + 1, len(task.scopes), len(MEASURES)))
     first = 0
@@ -450,6 +502,7 @@ def forecast_week(
         release_long_leave=True,
         threads=1,
         processes=1,
+        method="greedy" if settings.mode == "greedy" else "cp-sat",
     )
     result = allocate(data, policy, options)
     placed = {a.child_id: a.worker_id for a in result.allocations}
@@ -466,6 +519,25 @@ def forecast_week(
     return data, policy, measure_week(data, policy, result.workers, scopes)
 
 
+def _cases(children: Sequence[Child], indices: Sequence[int]) -> list[list[int]]:
+    """The cases among ``indices`` (positions in ``children``, all of one team and category):
+    each family's children together, each other child alone; in data order."""
+    cases: dict[str, list[int]] = {}
+    for i in indices:
+        family = children[i].family_id
+        cases.setdefault(f"family {family}" if family else f"child {i}", []).append(i)
+    return list(cases.values())
+
+
+def _case_count(rng: np.random.Generator, children_per_week: float, cases: list[list[int]]) -> int:
+    """How many cases arrive or close this week: ``Poisson(rate / children per case)``, so
+    the children they bring or take average ``children_per_week``."""
+    if children_per_week <= 0 or not cases:
+        return 0
+    per_case = sum(len(case) for case in cases) / len(cases)
+    return int(rng.poisson(children_per_week / per_case))
+
+
 def _closures(data: ProblemData, rates: Sequence[Rate], rng: np.random.Generator) -> ProblemData:
     held: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, c in enumerate(data.children):
@@ -473,11 +545,11 @@ def _closures(data: ProblemData, rates: Sequence[Rate], rng: np.random.Generator
             held[(c.team_id, c.category)].append(i)
     closed: set[int] = set()
     for rate in rates:
-        count = int(rng.poisson(rate.closures_per_week)) if rate.closures_per_week > 0 else 0
-        pool = held.get((rate.team_id, rate.category), [])
-        count = min(count, len(pool))
+        cases = _cases(data.children, held.get((rate.team_id, rate.category), []))
+        count = min(_case_count(rng, rate.closures_per_week, cases), len(cases))
         if count:
-            closed.update(int(i) for i in rng.choice(pool, size=count, replace=False))
+            for k in rng.choice(len(cases), size=count, replace=False):
+                closed.update(cases[int(k)])
     if not closed:
         return data
     children = tuple(c for i, c in enumerate(data.children) if i not in closed)
@@ -487,39 +559,45 @@ def _closures(data: ProblemData, rates: Sequence[Rate], rng: np.random.Generator
 def _arrivals(
     data: ProblemData, rates: Sequence[Rate], rng: np.random.Generator, week: int, day: date
 ) -> ProblemData:
-    mix: dict[tuple[str, str], list[Child]] = defaultdict(list)
-    for c in data.children:
-        mix[(c.team_id, c.category)].append(c)
+    mix: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(data.children):
+        mix[(c.team_id, c.category)].append(i)
     new: list[Child] = []
     serial: Counter[str] = Counter()
     for rate in rates:
-        count = int(rng.poisson(rate.arrivals_per_week)) if rate.arrivals_per_week > 0 else 0
-        pool = mix.get((rate.team_id, rate.category), [])
-        for _ in range(count):
-            serial[rate.team_id] += 1
-            child_id = f"{rate.team_id}-FC{week:03d}-{serial[rate.team_id]}"
-            if pool:
-                template = pool[int(rng.integers(len(pool)))]
-                new.append(
-                    template.model_copy(
-                        update={
-                            "child_id": child_id,
-                            "worker_id": None,
-                            "family_id": None,
-                            "previous_worker_id": None,
-                            "referred_on": day,
-                            "awaiting_closure": False,
-                            "name": None,
-                        }
-                    )
-                )
-            else:
+        cases = _cases(data.children, mix.get((rate.team_id, rate.category), []))
+        if not cases:
+            # nothing to copy: single children of the category, with default fields
+            count = int(rng.poisson(rate.arrivals_per_week)) if rate.arrivals_per_week > 0 else 0
+            for _ in range(count):
+                serial[rate.team_id] += 1
+                child_id = f"{rate.team_id}-FC{week:03d}-{serial[rate.team_id]}"
                 new.append(
                     Child(
                         child_id=child_id,
                         team_id=rate.team_id,
                         category=rate.category,
                         referred_on=day,
+                    )
+                )
+            continue
+        for _ in range(_case_count(rng, rate.arrivals_per_week, cases)):
+            template = cases[int(rng.integers(len(cases)))]
+            serial[rate.team_id] += 1
+            case_id = f"{rate.team_id}-FC{week:03d}-{serial[rate.team_id]}"
+            family = case_id if len(template) > 1 else None
+            for k, i in enumerate(template, 1):
+                new.append(
+                    data.children[i].model_copy(
+                        update={
+                            "child_id": case_id if family is None else f"{case_id}-{k}",
+                            "worker_id": None,
+                            "family_id": family,
+                            "previous_worker_id": None,
+                            "referred_on": day,
+                            "awaiting_closure": False,
+                            "name": None,
+                        }
                     )
                 )
     if not new:
@@ -591,7 +669,7 @@ def run_forecast(
     change: PlanChange | None = None,
 ) -> ForecastResult:
     """Every run (through ``executor`` when given; identical results either way) and the
-    bands over them.
+    bands over them. ``progress(runs_done, runs)`` is called as tasks of runs finish.
 
     Raises
     ------
@@ -601,7 +679,13 @@ def run_forecast(
     if change is not None:
         check_change(data, policy, change, settings)
     tasks = forecast_tasks(data, policy, rates, settings, change)
-    values = run_tasks(forecast_run, tasks, executor, progress)
+    done_by = list(itertools.accumulate(len(t.runs) for t in tasks))
+
+    def runs_done(done: int, total: int) -> None:  # results come in task order
+        if progress is not None:
+            progress(done_by[done - 1], settings.runs)
+
+    values = run_tasks(forecast_run, tasks, executor, runs_done if progress else None)
     notes = [settings.fast_mode()]
     approval, exception = threshold_names(policy)
     if not approval:
@@ -609,7 +693,7 @@ def run_forecast(
     if not exception:
         notes.append("the policy has no exception threshold: workers_above_exception is 0")
     return ForecastResult(
-        settings, tuple(rates), tasks[0].scopes, np.stack(values), change, tuple(notes)
+        settings, tuple(rates), tasks[0].scopes, np.concatenate(values), change, tuple(notes)
     )
 
 

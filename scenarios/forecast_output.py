@@ -60,6 +60,7 @@ def forecast_summary(result: ForecastResult, inputs: dict[str, Any]) -> dict[str
             "weeks": s.weeks,
             "runs": s.runs,
             "seed": s.seed,
+            "mode": s.mode,
             "work_limit": s.work_limit,
             "gap_limit": s.gap_limit,
             "time_limit": s.time_limit,

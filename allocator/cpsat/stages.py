@@ -124,10 +124,13 @@ def solve_component(
     A stage's solution replaces the incumbent only when it is strictly better on
     that stage's objective, so a stage stopped by the time limit never makes a
     later objective worse than the hint. ``deadline`` is a ``time.monotonic()``
-    instant; the work budget is ``options.work_budget``, shared by the stages.
+    instant; the work budget is ``options.work_budget``, shared by the stages. Under
+    ``options.method == "greedy"`` the hint stands unsearched.
     """
+    if inst.options.method == "greedy":
+        return unsearched(inst, comp, hint, wall_limited=False)
     if time.monotonic() >= deadline:
-        return _out_of_time(inst, comp, hint)
+        return unsearched(inst, comp, hint, wall_limited=True)
     built = build(inst, comp, settings)
     solve = _ComponentSolve(inst, comp, built, settings, deadline)
     solve.current = ordered_for_symmetry(built, inst, hint)
@@ -137,13 +140,16 @@ def solve_component(
     return solve.finish()
 
 
-def _out_of_time(inst: Instance, comp: Component, hint: dict[int, int | None]) -> ComponentSolution:
-    """The time limit passed before this component's turn: the hint (the greedy
-    baseline, which keeps every rule) stands, unsearched, so the run ends near its
-    limit. Its bound is what no allocation avoids: the loads the workers keep."""
+def unsearched(
+    inst: Instance, comp: Component, hint: dict[int, int | None], wall_limited: bool
+) -> ComponentSolution:
+    """The hint (the greedy baseline, which keeps every rule) stands, unsearched: the
+    time limit passed before this component's turn (``wall_limited``, so the run ends
+    near its limit), or the run asked for the greedy method. Its bound is what no
+    allocation avoids: the loads the workers keep."""
     bound = sum(kept_square(inst, comp, w) for w in comp.workers)
     return ComponentSolution(
-        assignment=dict(hint), status="feasible", bound_true=bound, wall_limited=True
+        assignment=dict(hint), status="feasible", bound_true=bound, wall_limited=wall_limited
     )
 
 

@@ -238,16 +238,12 @@ def _who_took_the_room(inst: Instance, holdings: Holdings, c: int) -> str:
     have had, when there are any."""
     ch = inst.children[c]
     order = inst.policy.priorities.order
-    took = []
-    for w in ch.candidates:
-        for other in inst.children:
-            if (
-                other.index != c
-                and holdings.assignment[other.index] == w
-                and other.current != w
-                and _before(inst, other.index, c)
-            ):
-                took.append((other, w))
+    took = [
+        (inst.children[other], w)
+        for w in ch.candidates
+        for other in sorted(holdings.newcomers[w])
+        if other != c and _before(inst, other, c)
+    ]
     if not took:
         return ""
     shown = ", ".join(

@@ -7,6 +7,7 @@ applies the same rules. Nothing here imports the solver.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -137,10 +138,10 @@ class ChildInfo:
     def child_id(self) -> str:
         return self.child.child_id
 
-    @property
+    @functools.cached_property
     def case(self) -> str:
         """The case this child belongs to: its sibling group, or itself (Merton counts
-        cases, and a family is one case)."""
+        cases, and a family is one case). Read once ``family`` is settled."""
         return f"family {self.family}" if self.family is not None else f"child {self.child_id}"
 
 

@@ -90,3 +90,19 @@ def test_explain_child_suggests_close_ids(authority):
     with pytest.raises(UnknownChildError) as err:
         explain_child(result, waiting + "x")
     assert err.value.suggestions[0] == waiting
+
+
+def test_the_greedy_method_keeps_every_rule_without_searching(authority):
+    """Options(method="greedy") keeps every rule, runs no CP-SAT stage and is never optimal."""
+    data, policy = authority
+    greedy = allocate(data, policy, Options(as_of=AS_OF, method="greedy"))
+    assert allocator.check(data, policy, greedy) == []
+    assert greedy.status.value == "feasible"
+    assert greedy.stats["stage_seconds"] == {}
+    assert greedy.objective == greedy.greedy_objective
+    assert greedy.children_allocated > 0
+    searched = allocate(data, policy, Options(as_of=AS_OF, work_limit=5))
+    assert searched.objective is not None and greedy.objective is not None
+    assert searched.objective <= greedy.objective
+    assert searched.children_unallocated <= greedy.children_unallocated
+    assert not greedy.stats["wall_limited"]

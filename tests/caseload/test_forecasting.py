@@ -33,10 +33,22 @@ def test_forecast_writes_bands_rates_charts_and_summary(small, tmp_path):
     assert "children_waiting" in result.output and "fast mode" in result.output
     folder = tmp_path / "fc"
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["settings"]["runs"] == 2 and "work limit" in summary["fast_mode"]
+    assert summary["settings"]["runs"] == 2 and summary["settings"]["mode"] == "greedy"
+    assert "greedy baseline, which keeps every rule" in summary["fast_mode"]
     rates = (folder / "rates.csv").read_text()
     assert "referred_on:" in rates and "steady state" in rates
     assert (folder / "fan.png").stat().st_size > 0 and (folder / "fan.svg").stat().st_size > 0
+
+
+def test_mode_cp_sat_solves_each_week_under_the_work_limit(small, tmp_path):
+    """--mode cp-sat is stated with its work limit; the bands are those of the same draws."""
+    result = run("forecast", small, *SMALL, "--mode", "cp-sat", "--out", tmp_path / "fc")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "fc" / "summary.json").read_text())
+    assert summary["settings"]["mode"] == "cp-sat"
+    assert "work limit of 1 per sub-problem" in summary["fast_mode"]
+    bands = (tmp_path / "fc" / "bands.csv").read_text()
+    assert "children_waiting" in bands
 
 
 def test_forecast_on_a_dask_scheduler_matches_the_process_pool(small, tmp_path):
@@ -88,6 +100,10 @@ def test_a_plan_variant_applies_from_its_week(small, tmp_path):
         (("--scheduler", "http://x"), ["expected tcp://HOST:PORT"]),
         (("--plan", "missing.toml"), ["--plan and --variant go together"]),
         (("--from-week", 3), ["--from-week 3: needs --plan and --variant"]),
+        (
+            ("--work-limit", 2, "--gap-limit", 0.1),
+            ["--work-limit applies to --mode cp-sat", "--gap-limit applies to --mode cp-sat"],
+        ),
     ],
 )
 def test_bad_options_exit_2_and_write_nothing(small, tmp_path, args, messages):

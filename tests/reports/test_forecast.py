@@ -37,7 +37,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = run("example", root / "data", "--fte", 12, "--new", 4)
     assert made.exit_code == 0, made.output
     args = ("--weeks", 3, "--runs", 3, "--as-of", "2026-11-23", "--seed", 5)
-    done = run("forecast", root / "data", *args, "--work-limit", 0.5, "--out", root / "fc")
+    done = run("forecast", root / "data", *args, "--out", root / "fc")
     assert done.exit_code == 0, done.output
     return root / "fc"
 
@@ -88,7 +88,7 @@ def test_headline_numbers_equal_bands_csv_and_summary(report, folder):
 def test_the_notes_say_fast_mode_and_where_rates_came_from(report):
     """The fast mode and the rates' sources (estimated from referred_on, steady state)."""
     notes = " ".join(report.notes)
-    assert "fast mode" in notes and "work limit of 0.5" in notes
+    assert "fast mode (greedy)" in notes and "keeps every rule of the policy" in notes
     assert "estimated from the data's referred_on dates" in notes
     assert "steady state, equal to arrivals" in notes
 

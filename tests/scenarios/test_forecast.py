@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import AsyeSchedule, LeavePolicy, Reduction
+from models import AsyeSchedule, LeavePolicy, ProblemData, Reduction, ServicePolicy
 from scenarios import (
     FORECAST_MEASURES,
     ForecastError,
@@ -22,6 +23,7 @@ from scenarios import (
     run_forecast,
     write_forecast,
 )
+from scenarios.forecast import forecast_scopes, forecast_week
 from tests.support import AS_OF, CIN, child, dask_cluster, problem, team, worker
 
 WAITING = FORECAST_MEASURES.index("children_waiting")
@@ -60,6 +62,55 @@ def test_arrivals_equal_to_closures_keep_the_caseload_near_its_level():
     median = np.median(result.values[:, -1, 0, PER_FTE])
     assert abs(median - 10.0) <= 1.5
     assert not np.all(result.values[:, 1:, 0, PER_FTE] == 10.0)  # the draws do move it
+
+
+def _families(cases_per_worker: int, sizes: tuple[int, ...]) -> ProblemData:
+    """One cin team of three full-time workers, each holding ``cases_per_worker`` cases
+    whose sizes cycle through ``sizes`` (a size above 1 is a sibling group)."""
+    workers = [worker(f"W{k}") for k in (1, 2, 3)]
+    children = []
+    for w in workers:
+        for case in range(cases_per_worker):
+            size = sizes[case % len(sizes)]
+            family = f"F{w.worker_id}-{case}" if size > 1 else None
+            children += [
+                child(
+                    f"C{w.worker_id}-{case}-{k}",
+                    worker_id=w.worker_id,
+                    family_id=family,
+                    referred_on=AS_OF,
+                )
+                for k in range(size)
+            ]
+    return problem([team()], workers, children)
+
+
+def test_families_close_and_arrive_together():
+    """A family closes with all its children and arrives whole: no group is ever half-closed."""
+    data = _families(4, (2,))
+    scopes = forecast_scopes(data)
+    settings = ForecastSettings(as_of=AS_OF, weeks=4, runs=1, work_limit=1)
+    rng = np.random.default_rng([0, 0])
+    rates = (_rate("T1", 4.0, 4.0),)
+    arrived = 0
+    for week in range(1, 5):
+        data, _, _ = forecast_week(data, CIN, rates, rng, week, settings, None, scopes)
+        sizes = Counter(c.family_id for c in data.children)
+        assert None not in sizes and set(sizes.values()) == {2}, sizes
+        arrived += sum(1 for f in sizes if "-FC" in str(f))
+    assert arrived > 0
+
+
+def test_a_full_cap_in_cases_keeps_its_children_per_fte():
+    """A team full under 10 cases per FTE (Merton 002 s.2.1) keeps about 19 children per FTE."""
+    # Closing single children while single children arrived would erode it towards 10.
+    policy = CIN.model_copy(update={"services": {"cin": ServicePolicy(max_cases_per_fte=10)}})
+    data = _families(10, (1, 2, 3, 2))
+    settings = ForecastSettings(as_of=AS_OF, weeks=12, runs=4, work_limit=1)
+    result = run_forecast(data, policy, (_rate("T1", 12.0, 6.0),), settings)
+    assert result.values[0, 0, 0, PER_FTE] == 19.0
+    held = np.median(result.values[:, -1, 0, PER_FTE])
+    assert held >= 17.0, result.values[:, -1, 0, PER_FTE]
 
 
 def test_asye_capacity_grows_on_the_policy_schedule():
