@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Policy, ProblemData, load_policy
 from scenarios import (
+    FORECAST_MODES,
     FolderError,
     ForecastError,
     ForecastSettings,
@@ -185,7 +186,8 @@ def _located(lines: list[str], folder: Path) -> list[str]:
 SETTING_DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(ForecastSettings) if f.default is not MISSING
 }
-"""The planner's defaults (``ForecastSettings``): 26 weeks, 200 runs, seed 0, work limit 1."""
+"""The planner's defaults (``ForecastSettings``): 26 weeks, 200 runs, seed 0, the greedy
+mode (work limit 1 in the CP-SAT mode)."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,9 @@ class ForecastRequest:
     runs: int
     seed: int
     work_limit: float
+    mode: str = "greedy"
+    """How each week's batch is allocated (``ForecastSettings.mode``): ``greedy`` or
+    ``cp-sat`` (under ``work_limit``)."""
     rates: tuple[str, str] | None = None
     """``(file name, CSV text)``."""
     plan: tuple[str, str, bool] | None = None
@@ -229,9 +234,11 @@ def form_request(
     plan: tuple[str, str, bool] | None,
     variant: str | None,
     replace: bool,
+    mode: str | None = None,
 ) -> ForecastRequest:
-    """A request from a form's text: an empty number is its default (``SETTING_DEFAULTS``;
-    week 0 for ``from_week``), a number that is not one is a problem of its field.
+    """A request from a form's text: an empty number or mode is its default
+    (``SETTING_DEFAULTS``; week 0 for ``from_week``), a number that is not one is a problem
+    of its field, and so is a work limit given for the greedy mode (which does not search).
 
     Examples
     --------
@@ -251,6 +258,17 @@ def form_request(
         except ValueError:
             label = field.replace("_", " ")
             found.append(problem(f"{label} {text!r}: {words}", field=field))
+    chosen = (mode or "").strip() or SETTING_DEFAULTS["mode"]
+    if chosen not in FORECAST_MODES:
+        found.append(problem(f"mode {chosen!r}: {' or '.join(FORECAST_MODES)}", field="mode"))
+    elif chosen == "greedy" and (numbers.get("work_limit") or "").strip():
+        found.append(
+            problem(
+                "a work limit applies to the cp-sat mode: the greedy mode does not search "
+                "(leave it empty, or choose cp-sat)",
+                field="work_limit",
+            )
+        )
     return ForecastRequest(
         base=base,
         service=service or None,
@@ -259,6 +277,7 @@ def form_request(
         runs=values["runs"],
         seed=values["seed"],
         work_limit=values["work_limit"],
+        mode=chosen,
         rates=rates,
         plan=plan,
         variant=(variant or "").strip() or None,
@@ -467,6 +486,7 @@ def submit_forecast_run(
             "weeks": request.weeks,
             "runs": request.runs,
             "seed": request.seed,
+            "mode": request.mode,
             "work_limit": request.work_limit,
             "replace": request.replace,
         },
@@ -520,6 +540,7 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
         runs=int(given["runs"]),
         seed=int(given["seed"]),
         work_limit=float(given["work_limit"]),
+        mode=str(given.get("mode", SETTING_DEFAULTS["mode"])),
     )
     if job.rates_file is not None and job.rates_csv is not None:
         rates, lines = _read_rates((job.rates_file, job.rates_csv), data, policy)

@@ -238,7 +238,7 @@ class PlanRunJob(RunJob, Base):
 
 class ForecastRunJob(RunJob, Base):
     """A forecast run from the browser; ``settings``: ``as_of``, ``weeks``, ``runs``,
-    ``seed``, ``work_limit`` and ``replace``; ``base``: ``example``, ``example-barnet`` or
+    ``seed``, ``mode``, ``work_limit`` and ``replace``; ``base``: ``example``, ``example-barnet`` or
     ``workspace``. Its folder goes to the plans folder's ``forecasts/``."""
 
     __tablename__ = "forecast_runs"

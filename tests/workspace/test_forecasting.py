@@ -40,7 +40,7 @@ def forecasting(settings, tmp_path):
 
 def start(client: TestClient, files: dict | None = None, **fields: str):
     """Ask for a tiny forecast (2 weeks, 2 runs) on the workspace's data."""
-    data = {"base": "workspace", "weeks": "2", "runs": "2", "work_limit": "1", **fields}
+    data = {"base": "workspace", "weeks": "2", "runs": "2", **fields}
     return client.post("/api/forecast-runs", data=data, files=files or {})
 
 
@@ -53,7 +53,7 @@ def authority(bands: list[dict], measure: str, week: int) -> dict:
 
 
 def test_a_forecast_with_a_rates_file_runs_and_is_listed(forecasting):
-    """Given arrivals into T1, T1's children per FTE grow; the folder is listed with its bands."""
+    """Given arrivals into T1, T1's children grow; the folder is listed with its bands."""
     client_of, solve, plans = forecasting
     pat = client_of("pat")
     started = start(pat, {"rates": ("rates.csv", RATES.encode())}, name="more-referrals")
@@ -75,7 +75,11 @@ def test_a_forecast_with_a_rates_file_runs_and_is_listed(forecasting):
     read = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T1"}).json()
     t1 = {(b["week"], b["measure"]): b for b in read["bands"]}
     assert {b["scope"] for b in read["bands"]} == {"T1"}
-    assert t1[(2, "children_per_fte")]["median"] > t1[(0, "children_per_fte")]["median"]
+
+    def load(week: int) -> float:  # T1's children held (per FTE) and waiting
+        return t1[(week, "children_per_fte")]["median"] + t1[(week, "children_waiting")]["median"]
+
+    assert load(2) > load(0)
     t2 = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T2"}).json()["bands"]
     medians = {b["median"] for b in t2 if b["measure"] == "children_per_fte"}
     assert len(medians) == 1  # T2 has no rate in the file: no arrivals, no closures
@@ -201,6 +205,7 @@ def test_an_empty_number_takes_the_planners_default():
         replace=False,
     )
     assert (asked.weeks, asked.runs, asked.seed, asked.work_limit) == (26, 200, 0, 1.0)
+    assert asked.mode == "greedy"
     assert asked.from_week == 0 and asked.name is None and asked.problems == ()
 
 
@@ -231,3 +236,21 @@ def test_a_forecast_whose_solver_died_is_queued_again_and_run(forecasting):
     assert solve() == 1
     assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "done"
     assert (plans / "forecasts" / "orphan" / "bands.csv").is_file()
+
+
+def test_the_cp_sat_mode_takes_a_work_limit_and_the_greedy_mode_refuses_one(forecasting):
+    """A work limit with the greedy mode is a problem of its field; cp-sat runs under it."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    answer = start(pat, work_limit="2")
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["field"] == "work_limit" and "cp-sat" in problem["message"]
+    assert start(pat, mode="fast").json()["detail"][0]["field"] == "mode"
+    run_id = start(pat, mode="cp-sat", work_limit="2", name="searched").json()["run_id"]
+    solve()
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "done" and run["settings"]["mode"] == "cp-sat"
+    summary = json.loads((plans / "forecasts" / "searched" / "summary.json").read_text())
+    assert summary["settings"]["mode"] == "cp-sat" and summary["settings"]["work_limit"] == 2
+    assert summary["fast_mode"].startswith("fast mode (cp-sat)")

@@ -101,6 +101,7 @@ async def start_forecast_run(
     plan: UploadFile | None,
     variant: str | None,
     replace: bool,
+    mode: str | None = None,
 ) -> ForecastRunJob:
     """Check and queue a forecast run for the API and the page; raises ``RunRefused`` or
     ``ForecastProblems`` (nothing queued)."""
@@ -143,6 +144,7 @@ async def start_forecast_run(
         plan=chosen,
         variant=variant,
         replace=replace,
+        mode=mode,
     )
     if problems:
         asked = ForecastRequest(**{**vars(asked), "problems": (*asked.problems, *problems)})
@@ -165,7 +167,12 @@ async def create_forecast_run(
     weeks: Annotated[str | None, Form(max_length=20, description="[26]")] = None,
     runs: Annotated[str | None, Form(max_length=20, description="[200]")] = None,
     seed: Annotated[str | None, Form(max_length=20, description="[0]")] = None,
-    work_limit: Annotated[str | None, Form(max_length=20, description="[1]")] = None,
+    mode: Annotated[
+        str | None, Form(max_length=20, description="greedy or cp-sat [greedy]")
+    ] = None,
+    work_limit: Annotated[
+        str | None, Form(max_length=20, description="with mode cp-sat only [1]")
+    ] = None,
     rates: Annotated[UploadFile | None, File(description="a rates CSV")] = None,
     plan_example: Annotated[
         str | None, Form(max_length=100, description="an example plan's file")
@@ -200,6 +207,7 @@ async def create_forecast_run(
             plan=plan,
             variant=variant,
             replace=replace,
+            mode=mode,
         )
     except RunRefused as exc:
         db.rollback()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from scenarios import FORECAST_MODES
 from workspace.api.deps import SessionDep, SettingsDep, Signed, require_role
 from workspace.api.routes.forecasts import start_forecast_run
 from workspace.forecasting import (
@@ -98,6 +99,7 @@ def forecasts_view(
         services=services,
         has_data=snapshot is not None,
         defaults=SETTING_DEFAULTS,
+        modes=FORECAST_MODES,
         max_weeks=MAX_WEEKS,
         max_runs=MAX_RUNS,
         max_compared=MAX_COMPARED,
@@ -128,6 +130,7 @@ async def run_page(
     weeks: Annotated[str, Form(max_length=20)] = "",
     runs: Annotated[str, Form(max_length=20)] = "",
     seed: Annotated[str, Form(max_length=20)] = "",
+    mode: Annotated[str, Form(max_length=20)] = "",
     work_limit: Annotated[str, Form(max_length=20)] = "",
     rates: Annotated[UploadFile | None, File()] = None,
     plan_source: Annotated[str, Form(max_length=100)] = "none",
@@ -146,6 +149,7 @@ async def run_page(
         "weeks": weeks,
         "runs": runs,
         "seed": seed,
+        "mode": mode,
         "work_limit": work_limit,
         "plan_source": plan_source,
         "variant": variant,
@@ -176,6 +180,7 @@ async def run_page(
             plan=uploaded,  # a file uploaded beside a chosen example is refused, not ignored
             variant=variant,
             replace=replace,
+            mode=mode,
         )
     except RunRefused as exc:
         db.rollback()
