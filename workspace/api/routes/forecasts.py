@@ -102,11 +102,12 @@ async def start_forecast_run(
     variant: str | None,
     replace: bool,
     mode: str | None = None,
+    problems: list[dict[str, Any]] | None = None,
 ) -> ForecastRunJob:
     """Check and queue a forecast run for the API and the page; raises ``RunRefused`` or
-    ``ForecastProblems`` (nothing queued)."""
+    ``ForecastProblems`` (nothing queued), listing ``problems`` the caller found too."""
     audit(request).action = "change"
-    problems: list[dict[str, Any]] = []
+    problems = list(problems or [])
     rates_name = rates_file_name(rates.filename if rates is not None else None)
     rates_given, found = await upload_text(rates, rates_name, "rates")
     problems += found

@@ -20,6 +20,7 @@ from workspace.forecasting import (
     ForecastProblems,
     forecast_run_public,
     forecast_runs,
+    problem,
 )
 from workspace.forecasts import (
     AUTHORITY,
@@ -159,6 +160,9 @@ async def run_page(
     }
     example = plan_source if plan_source not in ("none", "upload") else None
     uploaded = plan if plan_source == "upload" or (plan is not None and plan.filename) else None
+    found = []
+    if plan_source == "upload" and (plan is None or not plan.filename):
+        found.append(problem("choose your plan file to upload, or 'No change'", field="plan"))
     try:
         job = await start_forecast_run(
             request,
@@ -181,6 +185,7 @@ async def run_page(
             variant=variant,
             replace=replace,
             mode=mode,
+            problems=found,
         )
     except RunRefused as exc:
         db.rollback()

@@ -34,6 +34,18 @@ def test_bad_numbers_are_shown_next_to_their_fields(client_of):
     assert 'value="999"' in page  # what was typed stays in the form
 
 
+def test_choosing_to_upload_a_plan_without_a_file_is_said_at_the_plan_field(client_of):
+    """'Your plan file' chosen with no file is a problem of the plan field, not ignored."""
+    pat = client_of("pat")
+    token = form_token(pat.get("/forecasts").text)
+    answer = pat.post(
+        "/forecasts/run",
+        data={"csrf_token": token, "on": "example", "plan_source": "upload", "variant": "x"},
+    )
+    assert answer.status_code == 422
+    assert '<a href="#f-plan">choose your plan file to upload' in answer.text
+
+
 def test_heads_of_service_see_no_run_form_and_cannot_post_one(client_of):
     """A head of service reads the list without the form; posting one is 403."""
     hos = client_of("hos")
