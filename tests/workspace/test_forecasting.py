@@ -135,8 +135,7 @@ def test_a_plans_variant_applies_from_a_week(forecasting):
 
 
 def test_a_plans_problems_are_named_by_file_variant_and_change(forecasting):
-    """An unknown variant is refused at once (close names suggested); an unknown team fails
-    the run with nothing written."""
+    """An unknown variant is refused at once; a team the data lacks fails the run unwritten."""
     client_of, solve, plans = forecasting
     pat = client_of("pat")
     plan = {"plan": ("caps.toml", PLAN.encode())}
