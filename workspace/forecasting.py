@@ -28,7 +28,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,8 @@ class ForecastRequest:
     variant: str | None = None
     from_week: int = 0
     replace: bool = False
+    every_variant: bool = False
+    """Forecast the teams as they are and every variant of ``plan`` (one forecast each)."""
     problems: tuple[dict[str, Any], ...] = ()
     """Problems found reading the form (a number that is not one), listed with the rest."""
 
@@ -235,6 +237,7 @@ def form_request(
     variant: str | None,
     replace: bool,
     mode: str | None = None,
+    every_variant: bool = False,
 ) -> ForecastRequest:
     """A request from a form's text: an empty number or mode is its default
     (``SETTING_DEFAULTS``; week 0 for ``from_week``), a number that is not one is a problem
@@ -283,6 +286,7 @@ def form_request(
         variant=(variant or "").strip() or None,
         from_week=values["from_week"],
         replace=replace,
+        every_variant=every_variant,
         problems=tuple(found),
     )
 
@@ -305,9 +309,13 @@ def _setting_problems(request: ForecastRequest) -> list[dict[str, Any]]:
         found.append(
             problem(f"work limit {request.work_limit:g}: above 0, at most 600", field="work_limit")
         )
-    if request.plan is None and request.variant:
+    if request.every_variant and request.plan is None:
+        found.append(problem("choose a plan whose variants to forecast", field="plan"))
+    elif request.every_variant and request.variant:
+        found.append(problem("every variant is forecast: leave the variant empty", field="variant"))
+    elif request.plan is None and request.variant:
         found.append(problem("a variant needs a plan: choose one or upload one", field="plan"))
-    if request.plan is not None and not request.variant:
+    elif request.plan is not None and not request.variant and not request.every_variant:
         found.append(problem("name the plan's variant to apply", field="variant"))
     if request.plan is None and request.from_week != 0:
         found.append(problem("a week to apply from needs a plan and a variant", field="from_week"))
@@ -421,6 +429,99 @@ def _default_name(request: ForecastRequest) -> str:
     return name or "forecast"
 
 
+def _checked(
+    session: Session, plans_dir: Path | None, request: ForecastRequest
+) -> tuple[Path, int | None, tuple[str, ...]]:
+    """The forecasts folder, the snapshot read and the plan's variants (with
+    ``every_variant``), once the request has no problem.
+
+    Raises
+    ------
+    RunRefused, ForecastProblems
+        As :func:`submit_forecast_run`.
+    """
+    if plans_dir is None:
+        raise RunRefused(
+            409, "the workspace has no plans folder: start it with 'caseload serve --plans DIR'"
+        )
+    if request.base not in BASES:
+        raise RunRefused(422, f"base {request.base!r}: choose {', '.join(BASES)}")
+    policy, data, snapshot_id = _data_of(session, request.base, request.service)
+    problems = [*request.problems, *_setting_problems(request)]
+    numbers = {p["field"] for p in request.problems}
+    problems = [p for p in problems if p["field"] not in numbers or p in request.problems]
+    if request.rates is not None:
+        problems += [rate_problem(p) for p in _read_rates(request.rates, data, policy)[1]]
+    variants: tuple[str, ...] = ()
+    if request.plan is not None and request.every_variant and not request.variant:
+        file, text, _ = request.plan
+        try:
+            variants = tuple(v.name for v in check_plan(text, file, "workspace").variant)
+        except PlanError as exc:
+            problems += [plan_problem(p) for p in exc.problems]
+        else:
+            if not variants:
+                problems.append(problem("the plan has no variant", field="plan", file=file))
+    elif request.plan is not None and request.variant:
+        problems += _plan_change(request.plan, request.variant, request.from_week)[1]
+    if problems:
+        raise ForecastProblems(problems)
+    return forecasts_root(plans_dir).resolve(), snapshot_id, variants
+
+
+def _taken(session: Session, root: Path, name: str) -> bool:
+    return (root / name).exists() or busy_run(session, ForecastRunJob, name) is not None
+
+
+def _refuse_taken(session: Session, root: Path, name: str, replace: bool) -> None:
+    if (root / name).exists() and not replace:
+        raise RunRefused(
+            409, f"the forecasts folder already holds {name!r}: choose another name, or replace it"
+        )
+    busy = busy_run(session, ForecastRunJob, name)
+    if busy is not None:
+        raise RunRefused(409, f"forecast run {busy} is already writing {name!r}: wait for it")
+
+
+def _queue(
+    session: Session,
+    username: str,
+    request: ForecastRequest,
+    root: Path,
+    name: str,
+    snapshot_id: int | None,
+) -> ForecastRunJob:
+    as_of = example_as_of() if snapshot_id is None else _snapshot_date(session)
+    job = ForecastRunJob(
+        created_by=username,
+        name=name,
+        out_dir=str(root / name),
+        base=request.base,
+        service=request.service,
+        snapshot_id=snapshot_id,
+        settings={
+            "as_of": as_of.isoformat(),
+            "weeks": request.weeks,
+            "runs": request.runs,
+            "seed": request.seed,
+            "mode": request.mode,
+            "work_limit": request.work_limit,
+            "replace": request.replace,
+        },
+        rates_file=request.rates[0] if request.rates else None,
+        rates_csv=request.rates[1] if request.rates else None,
+        plan_file=request.plan[0] if request.plan and request.variant else None,
+        plan_toml=request.plan[1] if request.plan and request.variant else None,
+        plan_example=bool(request.plan and request.variant and request.plan[2]),
+        variant=request.variant if request.plan else None,
+        from_week=request.from_week if request.variant else 0,
+        stage=f"queued: {request.runs} runs of {request.weeks} weeks",
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
 def submit_forecast_run(
     *, session: Session, plans_dir: Path | None, username: str, request: ForecastRequest
 ) -> ForecastRunJob:
@@ -442,66 +543,60 @@ def submit_forecast_run(
         Every problem of the request, by field, file, row and column, or plan
         file, variant and change.
     """
-    if plans_dir is None:
-        raise RunRefused(
-            409, "the workspace has no plans folder: start it with 'caseload serve --plans DIR'"
-        )
-    if request.base not in BASES:
-        raise RunRefused(422, f"base {request.base!r}: choose {', '.join(BASES)}")
-    policy, data, snapshot_id = _data_of(session, request.base, request.service)
-    problems = [*request.problems, *_setting_problems(request)]
-    numbers = {p["field"] for p in request.problems}
-    problems = [p for p in problems if p["field"] not in numbers or p in request.problems]
-    if request.rates is not None:
-        problems += [rate_problem(p) for p in _read_rates(request.rates, data, policy)[1]]
-    if request.plan is not None and request.variant:
-        problems += _plan_change(request.plan, request.variant, request.from_week)[1]
-    if problems:
-        raise ForecastProblems(problems)
-    root = forecasts_root(plans_dir).resolve()
+    root, snapshot_id, _ = _checked(session, plans_dir, request)
     name = request.name
     if name is None:
         stem = name = _default_name(request)
         number = 1
-        while (root / name).exists() or busy_run(session, ForecastRunJob, name) is not None:
+        while _taken(session, root, name):
             number += 1
             name = f"{stem}-{number}"
-    elif (root / name).exists() and not request.replace:
-        raise RunRefused(
-            409, f"the forecasts folder already holds {name!r}: choose another name, or replace it"
-        )
-    busy = busy_run(session, ForecastRunJob, name)
-    if busy is not None:
-        raise RunRefused(409, f"forecast run {busy} is already writing {name!r}: wait for it")
-    as_of = example_as_of() if snapshot_id is None else _snapshot_date(session)
-    job = ForecastRunJob(
-        created_by=username,
-        name=name,
-        out_dir=str(root / name),
-        base=request.base,
-        service=request.service,
-        snapshot_id=snapshot_id,
-        settings={
-            "as_of": as_of.isoformat(),
-            "weeks": request.weeks,
-            "runs": request.runs,
-            "seed": request.seed,
-            "mode": request.mode,
-            "work_limit": request.work_limit,
-            "replace": request.replace,
-        },
-        rates_file=request.rates[0] if request.rates else None,
-        rates_csv=request.rates[1] if request.rates else None,
-        plan_file=request.plan[0] if request.plan else None,
-        plan_toml=request.plan[1] if request.plan else None,
-        plan_example=bool(request.plan and request.plan[2]),
-        variant=request.variant if request.plan else None,
-        from_week=request.from_week,
-        stage=f"queued: {request.runs} runs of {request.weeks} weeks",
-    )
-    session.add(job)
-    session.flush()
-    return job
+    _refuse_taken(session, root, name, request.replace)
+    return _queue(session, username, request, root, name, snapshot_id)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:60] or "variant"
+
+
+def submit_every_variant(
+    *, session: Session, plans_dir: Path | None, username: str, request: ForecastRequest
+) -> list[ForecastRunJob]:
+    """Queue, together or not at all, a forecast of the teams as they are (``NAME-as-now``)
+    and one per variant of the request's plan from its ``from_week`` (``NAME-VARIANT``),
+    with the same settings, rates and seed: forecasts made to be compared.
+
+    ``NAME`` is the request's name, or one from the weeks, runs and service (``-2``,
+    ``-3``, ... when one of the folders is taken).
+
+    Raises
+    ------
+    RunRefused, ForecastProblems
+        As :func:`submit_forecast_run`; every problem of the plan is listed.
+    """
+    root, snapshot_id, variants = _checked(session, plans_dir, request)
+    slugs: list[str] = ["as-now"]
+    for variant in variants:
+        slug = _slug(variant)
+        while slug in slugs:
+            slug += "-2"
+        slugs.append(slug)
+    stem = request.name
+    if stem is None:
+        first = stem = _default_name(request)
+        number = 1
+        while any(_taken(session, root, f"{stem}-{slug}") for slug in slugs):
+            number += 1
+            stem = f"{first}-{number}"
+    names = [f"{stem}-{slug}"[:100] for slug in slugs]
+    for name in names:
+        _refuse_taken(session, root, name, request.replace)
+    asked = [replace(request, plan=None, variant=None, from_week=0)]
+    asked += [replace(request, variant=variant, every_variant=False) for variant in variants]
+    return [
+        _queue(session, username, one, root, name, snapshot_id)
+        for one, name in zip(asked, names, strict=True)
+    ]
 
 
 def _snapshot_date(session: Session) -> date:

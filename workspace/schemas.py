@@ -337,3 +337,9 @@ class ForecastRunPublic(BaseModel):
     error: str | None
     problems: list[ForecastProblem]
     headline: list[dict[str, Any]]
+
+
+class ForecastRunsStarted(PlanRunStarted):
+    """The forecast run queued (the first, with ``every_variant``) and every run queued."""
+
+    runs: list[PlanRunStarted]

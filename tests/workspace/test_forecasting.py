@@ -253,3 +253,34 @@ def test_the_cp_sat_mode_takes_a_work_limit_and_the_greedy_mode_refuses_one(fore
     summary = json.loads((plans / "forecasts" / "searched" / "summary.json").read_text())
     assert summary["settings"]["mode"] == "cp-sat" and summary["settings"]["work_limit"] == 2
     assert summary["fast_mode"].startswith("fast mode (cp-sat)")
+
+
+def test_every_variant_of_a_plan_is_forecast_together_to_compare(forecasting):
+    """The teams as they are and each variant, same settings, queued at once and compared."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    plan = {"plan": ("caps.toml", PLAN.encode())}
+    answer = start(pat, plan, every_variant="true", from_week="1", name="caps")
+    assert answer.status_code == 202, answer.text
+    names = [r["name"] for r in answer.json()["runs"]]
+    assert names == ["caps-as-now", "caps-a-post-in-T1", "caps-cap-of-20"]
+    assert start(pat, plan, every_variant="true", name="caps").status_code == 409
+    assert solve() == 3
+    runs = {r["name"]: r for r in pat.get("/api/forecast-runs").json()}
+    assert runs["caps-as-now"]["plan_file"] is None and runs["caps-as-now"]["from_week"] == 0
+    assert runs["caps-cap-of-20"]["variant"] == "cap of 20"
+    assert all(r["settings"]["seed"] == 0 and r["status"] == "done" for r in runs.values())
+    compared = pat.get("/api/forecast-comparison", params={"name": names, "scope": "team:T1"})
+    week1 = {
+        r["forecast"]: r["median"]
+        for r in compared.json()["rows"]
+        if r["week"] == 1 and r["measure"] == "children_per_fte"
+    }
+    assert week1["caps-a-post-in-T1"] < week1["caps-as-now"]
+    page = pat.get(
+        "/forecasts", params={"queued": ",".join(str(r["run_id"]) for r in runs.values())}
+    )
+    assert "Compare them" in page.text
+    without = start(pat, every_variant="true")
+    assert without.json()["detail"][0]["message"] == "choose a plan whose variants to forecast"
+    assert len(list((plans / "forecasts").iterdir())) == 3

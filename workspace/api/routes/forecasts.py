@@ -28,6 +28,7 @@ from workspace.forecasting import (
     forecast_runs,
     form_request,
     problem,
+    submit_every_variant,
     submit_forecast_run,
 )
 from workspace.forecasts import (
@@ -41,7 +42,7 @@ from workspace.forecasts import (
 )
 from workspace.jobs import RunRefused
 from workspace.planning import example_plans
-from workspace.schemas import ForecastRunPublic, PlanRunStarted
+from workspace.schemas import ForecastRunPublic, ForecastRunsStarted
 from workspace.state import current_snapshot, team_rows
 from workspace.tables import ForecastRunJob
 
@@ -103,8 +104,10 @@ async def start_forecast_run(
     replace: bool,
     mode: str | None = None,
     problems: list[dict[str, Any]] | None = None,
-) -> ForecastRunJob:
-    """Check and queue a forecast run for the API and the page; raises ``RunRefused`` or
+    every_variant: bool = False,
+) -> list[ForecastRunJob]:
+    """Check and queue a forecast run (or, with ``every_variant``, one without change and one
+    per variant of the plan) for the API and the page; raises ``RunRefused`` or
     ``ForecastProblems`` (nothing queued), listing ``problems`` the caller found too."""
     audit(request).action = "change"
     problems = list(problems or [])
@@ -146,17 +149,26 @@ async def start_forecast_run(
         variant=variant,
         replace=replace,
         mode=mode,
+        every_variant=every_variant,
     )
     if problems:
         asked = ForecastRequest(**{**vars(asked), "problems": (*asked.problems, *problems)})
-    job = submit_forecast_run(
-        session=db, plans_dir=settings.plans_dir, username=current.user.username, request=asked
-    )
+    who = current.user.username
+    if every_variant:
+        jobs = submit_every_variant(
+            session=db, plans_dir=settings.plans_dir, username=who, request=asked
+        )
+    else:
+        jobs = [
+            submit_forecast_run(
+                session=db, plans_dir=settings.plans_dir, username=who, request=asked
+            )
+        ]
     db.commit()
-    return job
+    return jobs
 
 
-@router.post("/forecast-runs", status_code=202, response_model=PlanRunStarted)
+@router.post("/forecast-runs", status_code=202, response_model=ForecastRunsStarted)
 async def create_forecast_run(
     request: Request,
     db: SessionDep,
@@ -181,9 +193,13 @@ async def create_forecast_run(
     plan: Annotated[UploadFile | None, File(description="a plan file (TOML)")] = None,
     variant: Annotated[str | None, Form(max_length=200)] = None,
     from_week: Annotated[str | None, Form(max_length=20, description="[0]")] = None,
+    every_variant: Annotated[
+        bool, Form(description="one forecast without change and one per variant of the plan")
+    ] = False,
     replace: Annotated[bool, Form()] = False,
 ) -> Any:
-    """Run a forecast on the example authority or the workspace's current data: 202, then
+    """Run a forecast on the example authority or the workspace's current data (or, with
+    ``every_variant``, one without change and one per variant of the plan): 202, then
     ``GET /api/forecast-runs/{run_id}``; 422 with every problem by field, file, row and
     column, or plan file, variant and change."""
     numbers = {
@@ -194,7 +210,7 @@ async def create_forecast_run(
         "from_week": from_week,
     }
     try:
-        job = await start_forecast_run(
+        jobs = await start_forecast_run(
             request,
             db,
             settings,
@@ -209,6 +225,7 @@ async def create_forecast_run(
             variant=variant,
             replace=replace,
             mode=mode,
+            every_variant=every_variant,
         )
     except RunRefused as exc:
         db.rollback()
@@ -216,7 +233,8 @@ async def create_forecast_run(
     except ForecastProblems as exc:
         db.rollback()
         return JSONResponse({"detail": exc.problems}, status_code=422)
-    return {"run_id": job.id, "name": job.name, "status": job.status}
+    queued = [{"run_id": j.id, "name": j.name, "status": j.status} for j in jobs]
+    return {**queued[0], "runs": queued}
 
 
 @router.get("/forecast-runs", response_model=list[ForecastRunPublic])

@@ -116,9 +116,19 @@ def forecasts_view(
 
 @router.get("/forecasts")
 def forecasts_page(
-    request: Request, db: SessionDep, settings: SettingsDep, current: Reader
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    current: Reader,
+    queued: Annotated[str, Query(max_length=2000, pattern=r"^[0-9,]*$")] = "",
 ) -> Response:
-    return forecasts_view(request, db, settings, current)
+    """The forecasts, the run form and the recent runs; with ``queued``, the runs queued
+    together (one per variant of a plan) and, once all are done, a link comparing them."""
+    ids = [int(i) for i in queued.split(",") if i][:20]
+    group = [j for j in (db.get(ForecastRunJob, i) for i in ids) if j is not None]
+    return forecasts_view(
+        request, db, settings, current, group=[forecast_run_public(j) for j in group]
+    )
 
 
 @router.post("/forecasts/run")
@@ -139,9 +149,11 @@ async def run_page(
     variant: Annotated[str, Form(max_length=200)] = "",
     from_week: Annotated[str, Form(max_length=20)] = "",
     name: Annotated[str, Form(max_length=100)] = "",
+    every_variant: Annotated[bool, Form()] = False,
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Start a forecast from the forecasts page; its page shows the progress."""
+    """Start a forecast (or one per variant of a plan) from the forecasts page; a run's page
+    shows its progress, the forecasts page the runs queued together."""
     if current.user.role not in RUNNERS:
         raise HTTPException(403, f"this needs the role {' or '.join(RUNNERS)}")
     base, _, service = on.partition(":")
@@ -156,6 +168,7 @@ async def run_page(
         "variant": variant,
         "from_week": from_week,
         "name": name,
+        "every_variant": every_variant,
         "replace": replace,
     }
     example = plan_source if plan_source not in ("none", "upload") else None
@@ -164,7 +177,7 @@ async def run_page(
     if plan_source == "upload" and (plan is None or not plan.filename):
         found.append(problem("choose your plan file to upload, or 'No change'", field="plan"))
     try:
-        job = await start_forecast_run(
+        jobs = await start_forecast_run(
             request,
             db,
             settings,
@@ -186,6 +199,7 @@ async def run_page(
             replace=replace,
             mode=mode,
             problems=found,
+            every_variant=every_variant,
         )
     except RunRefused as exc:
         db.rollback()
@@ -204,7 +218,10 @@ async def run_page(
             problems=exc.problems,
             given=given,
         )
-    return RedirectResponse(f"/forecasts/runs/{job.id}", status_code=303)
+    if len(jobs) == 1:
+        return RedirectResponse(f"/forecasts/runs/{jobs[0].id}", status_code=303)
+    ids = ",".join(str(j.id) for j in jobs)
+    return RedirectResponse(f"/forecasts?queued={ids}", status_code=303)
 
 
 @router.get("/forecasts/runs/{run_id}")
