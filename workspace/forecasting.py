@@ -669,7 +669,7 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
         )
 
     inputs = {
-        "data": _data_words(job),
+        "data": _data_words(job.base, job.service, snapshot_id),
         "policy": policy.name,
         "rates": where,
         "scheduler": None,
@@ -704,12 +704,13 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
     finish_run(factory, ForecastRunJob, run_id, status="done", stage="done", headline=headline)
 
 
-def _data_words(job: ForecastRunJob) -> str:
-    if job.base in EXAMPLE_BASES:
-        folder = "data" if job.base == "example" else "data-barnet"
+def _data_words(base: str, service: str | None, snapshot_id: int | None) -> str:
+    """What a forecast ran on, as its ``summary.json`` says (``inputs.data``)."""
+    if base in EXAMPLE_BASES:
+        folder = "data" if base == "example" else "data-barnet"
         return f"the example authority ({folder}/ of 'caseload example')"
-    scope = f"service {job.service}" if job.service else "every team"
-    return f"the workspace's current data (snapshot {job.snapshot_id}, {scope})"
+    scope = f"service {service}" if service else "every team"
+    return f"the workspace's current data (snapshot {snapshot_id}, {scope})"
 
 
 def forecast_run_public(job: ForecastRunJob) -> dict[str, Any]:

@@ -70,6 +70,7 @@ def test_a_forecast_with_a_rates_file_runs_and_is_listed(forecasting):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["settings"]["runs"] == 2 and summary["settings"]["as_of"] == "2026-11-23"
     assert summary["inputs"]["rates"] == "given: rates.csv"
+    assert summary["inputs"]["data"].endswith(f"(snapshot {run['snapshot_id']}, every team)")
     [listed] = pat.get("/api/forecasts").json()
     assert listed["name"] == "more-referrals" and listed["weeks"] == 2 and listed["runs"] == 2
     read = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T1"}).json()
