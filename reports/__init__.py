@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.charts import chart_svg, forecast_comparison_chart
+from reports.charts import chart_svg, fan_chart, forecast_comparison_chart
 from reports.folders import (
     FORMATS,
     ReportError,
@@ -137,6 +137,7 @@ __all__ = [
     "check_output",
     "chromium_path",
     "default_output",
+    "fan_chart",
     "folder_kind",
     "forecast_comparison_chart",
     "format_of",

@@ -389,6 +389,14 @@ def fan_chart(
         measure's own units: children per FTE, children or workers).
     runs
         How many runs the percentiles are over (None when unknown).
+
+    Examples
+    --------
+    >>> weeks = [{"week": w, "date": f"2026-12-0{w + 1}", "p10": 4, "median": 5, "p90": 6}
+    ...          for w in range(3)]
+    >>> chart = fan_chart(("fan", "Team T1"), "team T1", [("w", "Children waiting", weeks)], 8)
+    >>> chart.alt[:70]
+    'Forecast for team T1 over 8 runs. Children waiting: median 5.0 at week'
     """
     rows = [
         {"measure": label, **{k: w[k] for k in ("week", "date", "p10", "median", "p90")}}
@@ -517,7 +525,7 @@ def forecast_comparison_chart(
             legend=alt.Legend(title="forecast", orient="bottom"),
         ),
     )
-    layered = alt.LayerChart(layer=[band, median, points], width=WIDTH // 2 - 30, height=140)
+    layered = alt.LayerChart(layer=[band, median, points], width=WIDTH // 2 + 20, height=170)
     order = [label for _, label in measures]
     chart = alt.FacetChart(
         spec=layered,

@@ -248,3 +248,18 @@ def comparison_svg(forecasts: list[Forecast], scope: str) -> str:
     series = [(f.name, [band_row(b) for b in f.at(scope)]) for f in forecasts]
     chart = forecast_comparison_chart(scope_words(scope), list(labels.items()), series)
     return chart_svg(chart)
+
+
+def fan_chart_of(forecast: Forecast, scope: str) -> Any:
+    """The reports' fan chart of one scope of the forecast (``reports.fan_chart``): a panel
+    per measure, the median by week over the band from the 10th to the 90th percentile."""
+    from reports import fan_chart
+
+    words = scope_words(scope)
+    labels = forecast.labels()
+    bands = forecast.at(scope)
+    measures = [
+        (m, labels[m], [band_row(b) for b in bands if b.measure == m]) for m in forecast.measures()
+    ]
+    title = words[0].upper() + words[1:]
+    return fan_chart((f"chart-fan-{scope}", title), words, measures, forecast.runs)

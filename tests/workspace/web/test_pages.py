@@ -310,12 +310,17 @@ def test_a_planner_runs_two_forecasts_and_compares_them(open_as, server, tmp_pat
     accessible(page)
     run_forecast_in_browser(page, "as-now")
     accessible(page)
-    assert page.get_by_role("img", name="Fan charts of the forecast").is_visible()
+    assert page.get_by_role("img", name="Fan chart of the forecast").is_visible()
     (tmp_path / "rates.csv").write_text("team_id,category,arrivals_per_week\nT1,cin,5\n")
     run_forecast_in_browser(page, "more-referrals", tmp_path / "rates.csv")
     page.get_by_role("link", name="more-referrals", exact=True).click()
     bands = page.get_by_role("table", name="Bands by week for the authority")
+    bands.wait_for()
     assert bands.locator("tbody tr").count() == 3  # weeks 0, 1 and 2
+    page.get_by_role("img", name="Fan chart. Forecast for the authority over 2 runs").wait_for()
+    page.get_by_label("Bands for").select_option(label="team T1")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("table", name="Bands by week for team T1").wait_for()
     accessible(page)
     page.goto("/forecasts")
     page.get_by_label("Compare as-now").check()
@@ -323,6 +328,7 @@ def test_a_planner_runs_two_forecasts_and_compares_them(open_as, server, tmp_pat
     page.get_by_label("At weeks").fill("0, 2")
     page.get_by_role("button", name="Compare the chosen forecasts").click()
     waiting = page.get_by_role("table", name="Children waiting for a worker for the authority")
+    waiting.wait_for()  # the comparison's page, not the list still on screen
     assert waiting.locator("thead th").all_inner_texts() == ["Week", "as-now", "more-referrals"]
     assert waiting.locator("tbody th").all_inner_texts() == ["0", "2"]
     chart = page.get_by_role("img", name="Chart of the forecasts for the authority")

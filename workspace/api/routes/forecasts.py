@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from workspace.api.deps import SessionDep, SettingsDep, Signed, audit, require_role
 from workspace.api.routes.plans import plan_file_name
@@ -36,6 +36,7 @@ from workspace.forecasts import (
     band_row,
     compare,
     comparison_svg,
+    fan_chart_of,
     forecast_names,
     overview,
     read_forecast,
@@ -304,16 +305,24 @@ def forecast_report(name: ForecastName, settings: SettingsDep, current: Reader) 
     return HTMLResponse(page, headers={"Content-Security-Policy": CSP})
 
 
-@router.get("/forecasts/{name}/fan.svg", response_class=FileResponse)
-def fan_chart(name: ForecastName, settings: SettingsDep, current: Reader) -> FileResponse:
-    """The forecast's fan chart as written with it (a panel per measure, per service)."""
+@router.get("/forecasts/{name}/fan.svg", response_class=Response)
+def fan_chart(
+    name: ForecastName,
+    settings: SettingsDep,
+    current: Reader,
+    scope: Annotated[str, Query(max_length=120, description="level:scope")] = AUTHORITY,
+) -> Response:
+    """The reports' fan chart of one scope (the authority by default): a panel per measure,
+    the median by week over the band from the 10th to the 90th percentile."""
+    from reports import chart_svg
+
     try:
-        chart = read_forecast(settings.plans_dir, name).folder / "fan.svg"
+        forecast = read_forecast(settings.plans_dir, name)
     except RunRefused as exc:
         raise refused(exc) from None
-    if not chart.is_file():
-        raise HTTPException(404, f"the forecast {name!r} has no fan chart")
-    return FileResponse(chart, media_type="image/svg+xml")
+    if scope not in forecast.scopes():
+        raise HTTPException(404, f"the forecast {name!r} has no scope {scope!r}")
+    return Response(chart_svg(fan_chart_of(forecast, scope)), media_type="image/svg+xml")
 
 
 Names = Annotated[list[str], Query(max_length=100, description="two to six forecasts")]

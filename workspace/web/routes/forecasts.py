@@ -28,6 +28,7 @@ from workspace.forecasts import (
     MEASURE_LABELS,
     Forecast,
     compare,
+    fan_chart_of,
     forecast_names,
     overview,
     read_forecast,
@@ -322,4 +323,8 @@ def forecast_page(
         scope_text=scope_words(scope),
         scopes=forecast.scopes(),
         scope_words=scope_words,
+        chart=fan_chart_of(forecast, scope),
+        notes=[
+            n for n in forecast.summary.get("notes", []) if n != forecast.summary.get("fast_mode")
+        ],
     )

@@ -27,14 +27,16 @@ def test_forecasts_are_listed_with_the_authoritys_last_week(client_of):
 
 
 def test_a_forecast_gives_its_bands_chart_and_report(client_of):
-    """Every band row, its scopes, the fan chart as SVG and the report page."""
+    """Every band row, its scopes, the reports' fan chart of a scope as SVG and the report."""
     pat = client_of("pat")
     read = pat.get("/api/forecasts/calm").json()
     assert read["scopes"] == ["authority:all", "service:cin", "team:T1"]
     assert len(read["bands"]) == 3 * 3 * 4  # weeks 0-2, three scopes, four measures
     assert read["summary"]["settings"]["seed"] == 0
-    chart = pat.get("/api/forecasts/calm/fan.svg")
-    assert chart.status_code == 200 and chart.text.lstrip().startswith("<?xml")
+    chart = pat.get("/api/forecasts/calm/fan.svg", params={"scope": "team:T1"})
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    assert "Team T1" in chart.text and "Children waiting for a worker" in chart.text
+    assert pat.get("/api/forecasts/calm/fan.svg", params={"scope": "team:T9"}).status_code == 404
     report = pat.get("/api/forecasts/calm/report")
     assert report.status_code == 200 and "<svg" in report.text
     assert "default-src 'none'" in report.headers["content-security-policy"]
