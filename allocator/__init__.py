@@ -36,16 +36,22 @@ from allocator.io import (
 )
 
 if TYPE_CHECKING:
+    from allocator.cpsat.interrupt import stoppable
     from allocator.solve import Progress, allocate
 
 
 def __getattr__(name: str) -> Any:
-    """``allocate`` and ``Progress`` load the solver (OR-Tools, which pulls in pandas: about
-    0.3 s) on first use, so commands that only read, explain or check start at once."""
+    """``allocate``, ``Progress`` and ``stoppable`` load the solver (OR-Tools, which pulls
+    in pandas: about 0.3 s) on first use, so commands that only read, explain or check
+    start at once."""
     if name in ("allocate", "Progress"):
         from allocator import solve
 
         return getattr(solve, name)
+    if name == "stoppable":
+        from allocator.cpsat import interrupt
+
+        return interrupt.stoppable
     raise AttributeError(f"module 'allocator' has no attribute {name!r}")
 
 
@@ -65,6 +71,7 @@ __all__ = [
     "explain_worker",
     "read_data",
     "read_outputs",
+    "stoppable",
     "summary",
     "write_data",
     "write_outputs",

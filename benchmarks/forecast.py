@@ -306,13 +306,14 @@ def main() -> None:
     for kind in KINDS:
         if kind not in only:
             continue
+        header = machine()  # before the part runs: its date and load at start
         if kind == "forecast":
             lines = forecast_section(args.runs, args.weeks, args.workers)
         elif kind == "modes":
             lines = modes_section(args.compare_runs, args.weeks)
         else:
             lines = national_section(args.limit, args.target, [1, 2])
-        parts[kind] = [lines[0], "", *machine(), "", f"Command: `{command}`", "", *lines[2:]]
+        parts[kind] = [lines[0], "", *header, "", f"Command: `{command}`", "", *lines[2:]]
         print("\n".join(parts[kind]) + "\n", flush=True)
     if not args.no_write:
         write_section(parts)

@@ -8,6 +8,7 @@ Bad input is every problem listed, exit code 2, nothing written.
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,6 +102,12 @@ def executor(
         client.close()
 
 
+def _cores_unless_given(_context: click.Context, _param: click.Parameter, value: int | None) -> int:
+    """A local process pool of one process per core unless ``--processes`` says otherwise
+    (issue 11: "a local process pool by default")."""
+    return value if value is not None else os.cpu_count() or 1
+
+
 def _task_options(tasks: str) -> Any:
     """Where the independent tasks (``tasks``: runs, authorities) go: ``--processes``,
     ``--scheduler`` with ``--allow-insecure`` and ``--connect-timeout``; and ``--quiet``."""
@@ -112,10 +119,11 @@ def _decorate(func: Any, tasks: str) -> Any:
         [
             click.option(
                 "--processes",
-                default=1,
-                show_default=True,
+                default=None,
                 type=click.IntRange(1, 1024),
-                help=f"{tasks} side by side in separate processes (same results).",
+                callback=_cores_unless_given,
+                help=f"{tasks} side by side in a local process pool (same results; 1: in "
+                f"this process) [default: this machine's cores, {os.cpu_count() or 1}].",
             ),
             click.option(
                 "--scheduler",
@@ -297,7 +305,14 @@ def forecast_command(
         rates = estimate_rates(problem_data, settings.as_of)
     if not quiet:
         arrivals = sum(r.arrivals_per_week for r in rates)
-        where = f"on {scheduler}" if scheduler else f"on {processes} processes"
+        pool_size = min(processes, runs)
+        where = (
+            f"on {scheduler}"
+            if scheduler
+            else "in this process"
+            if pool_size == 1
+            else f"on a local pool of {pool_size} processes"
+        )
         click.echo(
             f"forecast: {runs} runs of {weeks} weeks from {settings.as_of.isoformat()}, "
             f"{arrivals:.1f} arrivals a week expected, {where}",

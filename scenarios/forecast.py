@@ -109,7 +109,7 @@ class ForecastSettings:
     or ``"cp-sat"`` (the staged model and its proof stage, under ``work_limit``,
     deterministic and per sub-problem, and ``gap_limit``, the balance stage's
     relative gap). docs/forecast.md compares the two: the bands agree within
-    their noise, and greedy is about three times faster. ``time_limit`` is only
+    their noise, and greedy is about three and a half times faster. ``time_limit`` is only
     a wall-clock safety stop.
     """
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from allocator import stoppable
 from models import Policy, ProblemData, Role
 
 SCALE = 100
@@ -292,7 +293,8 @@ def plan_teams(
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = 1
-    status = solver.solve(model)
+    with stoppable(solver):  # Ctrl-C stops the command, not just the search
+        status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.INFEASIBLE:
             raise TeamsError(_packing(holders, managed, policy))

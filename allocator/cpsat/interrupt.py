@@ -27,7 +27,26 @@ _STOPS = {int(signal.SIGINT), int(signal.SIGTERM)}
 
 @contextlib.contextmanager
 def stoppable(solver: cp_model.CpSolver) -> Iterator[None]:
-    """Run a search inside this block so a Ctrl-C or SIGTERM stops it at once."""
+    """Run a search inside this block so a Ctrl-C or SIGTERM stops it at once.
+
+    CP-SAT's own catching of SIGINT is switched off for ``solver``; when the signal
+    comes, the search is asked to stop and Python raises ``KeyboardInterrupt`` (or the
+    program's SIGTERM handler runs) as ``solve`` returns, so the caller never mistakes
+    a half-searched model for a limit reached. Any code that runs a CP-SAT model of its
+    own (the planner's ``plan-teams``) should solve inside this block.
+
+    Examples
+    --------
+    >>> from ortools.sat.python import cp_model
+    >>> model = cp_model.CpModel()
+    >>> x = model.new_int_var(0, 3, "x")
+    >>> model.maximize(x)
+    >>> solver = cp_model.CpSolver()
+    >>> with stoppable(solver):
+    ...     status = solver.solve(model)
+    >>> solver.value(x), solver.parameters.catch_sigint_signal
+    (3, False)
+    """
     solver.parameters.catch_sigint_signal = False
     _watch()
     with _LOCK:

@@ -28,6 +28,7 @@ PUBLIC = {
     "explain_worker",
     "read_data",
     "read_outputs",
+    "stoppable",
     "summary",
     "write_data",
     "write_outputs",
@@ -48,6 +49,7 @@ def test_the_public_api_is_what_the_docs_list():
         "summary",
         "describe_problems",
         "check_output_folder",
+        "stoppable",
     ):
         doc = getattr(allocator, name).__doc__ or ""
         assert "Examples" in doc and ">>>" in doc, name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ def test_forecast_writes_bands_rates_charts_and_summary(small, tmp_path):
     result = run("forecast", small, *SMALL, "--out", tmp_path / "fc")
     assert result.exit_code == 0, result.output
     assert "children_waiting" in result.output and "fast mode" in result.output
+    cores = min(os.cpu_count() or 1, 2)
+    assert ("in this process" if cores == 1 else "on a local pool of 2 processes") in result.output
     folder = tmp_path / "fc"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["settings"]["runs"] == 2 and summary["settings"]["mode"] == "greedy"
