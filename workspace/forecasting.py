@@ -51,7 +51,15 @@ from scenarios import (
     run_forecast,
     write_forecast,
 )
-from workspace.jobs import RunRefused, busy_run, claim_run, fail_run, finish_run, set_run
+from workspace.jobs import (
+    RunRefused,
+    busy_run,
+    claim_run,
+    fail_run,
+    finish_run,
+    run_public,
+    set_run,
+)
 from workspace.planning import NAME_PATTERN, check_plan, example_plans, problem_parts
 from workspace.state import current_snapshot, policy_of, problem_for, team_rows
 from workspace.tables import ForecastRunJob
@@ -716,25 +724,12 @@ def _data_words(base: str, service: str | None, snapshot_id: int | None) -> str:
 def forecast_run_public(job: ForecastRunJob) -> dict[str, Any]:
     """A forecast run as the API returns it (``ForecastRunPublic``)."""
     return {
-        "run_id": job.id,
-        "name": job.name,
-        "base": job.base,
-        "service": job.service,
-        "snapshot_id": job.snapshot_id,
+        **run_public(job),
         "rates_file": job.rates_file,
         "plan_file": job.plan_file,
         "plan_example": job.plan_example,
         "variant": job.variant,
         "from_week": job.from_week,
-        "created_by": job.created_by,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "settings": job.settings,
-        "status": job.status,
-        "stage": job.stage,
-        "progress": job.progress,
-        "error": job.error,
         "problems": [run_problem(p) for p in job.problems],
         "headline": job.headline,
     }

@@ -27,6 +27,27 @@ class RunRefused(ValueError):
         super().__init__(message)
 
 
+def run_public(job: RunJob) -> dict[str, Any]:
+    """What every kind of run shows through the API: who asked, on what, and how far it got
+    (each kind adds its own fields)."""
+    return {
+        "run_id": job.id,
+        "name": job.name,
+        "base": job.base,
+        "service": job.service,
+        "snapshot_id": job.snapshot_id,
+        "created_by": job.created_by,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "settings": job.settings,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "error": job.error,
+    }
+
+
 def claim_run(factory: sessionmaker[Session], table: type[RunJob], stage: str) -> int | None:
     """Mark the oldest queued run of ``table`` ``solving`` for this process; its id, or
     ``None`` (another solver may claim the same row first: only one wins)."""

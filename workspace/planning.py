@@ -50,7 +50,7 @@ from scenarios import (
     write_example,
     write_plan,
 )
-from workspace.jobs import RunRefused, busy_run, claim_run, finish_run, set_run
+from workspace.jobs import RunRefused, busy_run, claim_run, finish_run, run_public, set_run
 from workspace.state import current_snapshot, problem_for, team_rows
 from workspace.tables import PlanRunJob
 
@@ -457,22 +457,9 @@ def _plain(value: Any) -> Any:
 def plan_run_public(job: PlanRunJob) -> dict[str, Any]:
     """A plan run as the API returns it (``PlanRunPublic``)."""
     return {
-        "run_id": job.id,
-        "name": job.name,
+        **run_public(job),
         "plan_file": job.plan_file,
         "example": job.example,
-        "base": job.base,
-        "service": job.service,
-        "snapshot_id": job.snapshot_id,
-        "created_by": job.created_by,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "settings": job.settings,
-        "status": job.status,
-        "stage": job.stage,
-        "progress": job.progress,
-        "error": job.error,
         "problems": [problem_parts(p) for p in job.problems],
         "comparison": job.comparison,
     }
