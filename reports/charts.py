@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -327,6 +328,18 @@ def variant_chart(measure: str, label: str, values: Sequence[tuple[str, float | 
     )
 
 
+def week_ticks(last: int, most: int = 14) -> list[int]:
+    """Whole weeks to label on a chart of weeks 0 to ``last``: every week, or every
+    ``k``-th so at most about ``most`` labels show (a short forecast's axis never
+    repeats a week, as fractional ticks rounded to whole weeks would).
+
+    >>> week_ticks(2), week_ticks(26)
+    ([0, 1, 2], [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26])
+    """
+    step = max(1, math.ceil(max(last, 1) / most))
+    return list(range(0, max(last, 1) + 1, step))
+
+
 @functools.lru_cache(maxsize=8)
 def _fan_spec(order: tuple[str, ...], last: int) -> str:
     """The fan chart's Vega-Lite spec without its data, title and description (JSON text):
@@ -339,7 +352,7 @@ def _fan_spec(order: tuple[str, ...], last: int) -> str:
         "week:Q",
         title="week",
         scale=alt.Scale(domain=[0, max(last, 1)], nice=False),
-        axis=alt.Axis(format="d", tickMinStep=1),
+        axis=alt.Axis(format="d", values=week_ticks(last)),
     )
     base = alt.Chart()
     band = base.mark_area(color=LIGHT, opacity=1).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q")
@@ -500,7 +513,7 @@ def forecast_comparison_chart(
         "week:Q",
         title="week",
         scale=alt.Scale(domain=[0, max(last, 1)], nice=False),
-        axis=alt.Axis(format="d", tickMinStep=1),
+        axis=alt.Axis(format="d", values=week_ticks(last)),
     )
     forecast = alt.Scale(domain=names)
     base = alt.Chart()

@@ -86,3 +86,15 @@ def test_a_comparison_of_forecasts_tells_them_apart_without_colour():
     assert chart_svg(chart).startswith("<svg")
     with pytest.raises(ValueError, match="compare 1 to 6 forecasts"):
         forecast_comparison_chart("x", [("w", "W")], [(str(i), bands) for i in range(7)])
+
+
+def test_a_short_forecast_labels_each_week_once():
+    """A 2-week fan chart's axis reads 0, 1, 2: no week label repeated from fractional ticks."""
+    weeks = [
+        {"week": w, "date": f"2026-12-0{w + 1}", "p10": 10.0, "median": 20.0, "p90": 30.0}
+        for w in range(3)
+    ]
+    fan = fan_chart(("chart-fan", "The authority"), "the authority", [("m", "M", weeks)], 2)
+    labels = re.findall(r"<text[^>]*>(\d+)</text>", chart_svg(fan))
+    week_labels = [x for x in labels if x in {"0", "1", "2"}]
+    assert week_labels.count("1") == 1 and week_labels.count("2") == 1, labels
