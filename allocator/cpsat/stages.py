@@ -16,10 +16,9 @@ its value (``objective <= value``) for the stages after it.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -344,7 +343,10 @@ class _ComponentSolve:
         workers = sorted(optima[0])
         rows: set[tuple[int, ...]] = set()
         for optimum in optima:
-            rows.update(_relabellings(optimum, workers, self.built.groups))
+            more = _relabellings(optimum, workers, self.built.groups)
+            if more is None:
+                return
+            rows.update(more)
             if len(rows) > TABLE_ROWS:
                 return
         self.built.model.add_allowed_assignments([measure[w] for w in workers], sorted(rows))
@@ -446,10 +448,11 @@ TABLE_ROWS = 5_000
 
 
 def _relabellings(
-    optimum: dict[int, int], workers: list[int], groups: list[list[int]]
-) -> set[tuple[int, ...]]:
+    optimum: dict[int, int], workers: list[int], groups: list[list[int]], most: int = TABLE_ROWS
+) -> set[tuple[int, ...]] | None:
     """``optimum`` (worker -> measure) with the measures of each group of interchangeable
-    workers in every distinct order, as tuples over ``workers``."""
+    workers in every distinct order, as tuples over ``workers``; ``None`` when there are
+    more than ``most`` (a group of 30 workers has up to 30! orders: never listed)."""
     out = [dict(optimum)]
     for group in groups:
         members = [w for w in group if w in optimum]
@@ -457,14 +460,32 @@ def _relabellings(
             continue
         grown = []
         for row in out:
-            for order in set(itertools.permutations([row[w] for w in members])):
+            for order in _distinct_orders([row[w] for w in members]):
                 new = dict(row)
                 new.update(zip(members, order, strict=True))
                 grown.append(new)
-            if len(grown) > TABLE_ROWS:
-                break
+                if len(grown) > most:
+                    return None
         out = grown
     return {tuple(row[w] for w in workers) for row in out}
+
+
+def _distinct_orders(values: list[int]) -> Iterator[tuple[int, ...]]:
+    """Every distinct order of ``values``, one at a time, in lexicographic order (the
+    next-permutation step, so repeated values give no repeated orders)."""
+    a = sorted(values)
+    while True:
+        yield tuple(a)
+        i = len(a) - 2
+        while i >= 0 and a[i] >= a[i + 1]:
+            i -= 1
+        if i < 0:
+            return
+        j = len(a) - 1
+        while a[j] <= a[i]:
+            j -= 1
+        a[i], a[j] = a[j], a[i]
+        a[i + 1 :] = reversed(a[i + 1 :])
 
 
 def _solver(inst: Instance, work: float, seconds: float, gap: float = 0.0) -> cp_model.CpSolver:
