@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -86,20 +87,66 @@ def executor(
         with _pool(processes, tasks) as pool:
             yield pool
         return
-    from distributed import Client
-
-    address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
-    try:
-        client = Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PlanningInputError(
-            f"error: --scheduler {scheduler}: cannot reach the Dask scheduler ({reason})"
-        ) from None
+    client = _connect(scheduler, timeout)
     try:
         yield client.get_executor(pure=False)
     finally:
         client.close()
+
+
+def _connect(scheduler: str, timeout: float) -> Any:
+    """A Dask client of ``scheduler``, or :class:`PlanningInputError` (exit 2) naming it.
+
+    The client is made in a thread given ``timeout`` seconds (and a few more to say
+    hello): a port that answers but is not a Dask scheduler (its dashboard, say) would
+    otherwise hold the command for ever. Any failure to connect, TLS settings missing
+    included, is the scheduler's problem, not an internal error.
+    """
+    from distributed import Client
+
+    address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
+    made: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except Exception as exc:  # every way a connection fails is the user's to fix
+            made["error"] = exc
+
+    thread = threading.Thread(target=connect, name="caseload-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + HANDSHAKE_SECONDS)
+    if "client" in made:
+        return made["client"]
+    # a half-made client complains when collected; the command has said what went wrong
+    sys.unraisablehook = _quiet_about_clients
+    if thread.is_alive():
+        reason = f"no Dask scheduler answered within {timeout:g} s"
+    else:
+        exc = made["error"]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, MemoryError):  # it read another protocol's bytes as a length
+            reason = "something answered, but not as a Dask scheduler"
+        if len(reason) > 200:
+            reason = reason[:200] + "..."
+    raise PlanningInputError(
+        f"error: --scheduler {scheduler}: cannot reach the Dask scheduler ({reason}); "
+        "is it the scheduler's address (tcp://HOST:8786 by default, not the dashboard's), "
+        "and for tls:// are Dask's TLS settings given?"
+    )
+
+
+HANDSHAKE_SECONDS = 5.0
+"""Seconds past ``--connect-timeout`` a connection may take to finish its hello."""
+
+
+def _quiet_about_clients(unraisable: Any) -> None:
+    """Drop the errors a half-made Dask client raises as it is collected; others as usual."""
+    if "distributed" in getattr(type(unraisable.object), "__module__", "") or "Client" in str(
+        unraisable.object
+    ):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _cores_unless_given(_context: click.Context, _param: click.Parameter, value: int | None) -> int:

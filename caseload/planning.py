@@ -7,8 +7,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,15 @@ def _fail(problems: list[str]) -> PlanningInputError:
     return PlanningInputError("\n".join([head, *(f"  {p}" for p in problems)]))
 
 
-def _pool(processes: int, tasks: int) -> Any:
+@contextmanager
+def _pool(processes: int, tasks: int) -> Iterator[ProcessPoolExecutor | None]:
     """A process pool for ``processes > 1`` (started fresh, ``spawn``), else nothing; warns
-    when the processes outnumber the cores."""
+    when the processes outnumber the cores. Leaving the block on an error, Ctrl-C or
+    SIGTERM cancels the tasks not started and ends the processes at once (a pool's own
+    exit would wait for every queued task first)."""
     if processes <= 1 or tasks <= 1:
-        return nullcontext(None)
+        yield None
+        return
     cores = os.cpu_count() or 1
     if processes > cores:
         click.echo(
@@ -48,7 +53,28 @@ def _pool(processes: int, tasks: int) -> Any:
             err=True,
         )
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(min(processes, tasks), mp_context=context)
+    pool = ProcessPoolExecutor(min(processes, tasks), mp_context=context)
+    try:
+        yield pool
+    except BaseException:
+        _stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the tasks not started and end the pool's processes now (tasks are pure
+    functions: nothing of theirs is lost, and nothing was written)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    running = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in running:
+        process.terminate()
+    for process in running:
+        process.join(5)
 
 
 def _check_out(out: Path, kind: str) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -289,6 +290,9 @@ def estimate_rates(data: ProblemData, as_of: date) -> tuple[Rate, ...]:
 
 
 RATE_COLUMNS = ("team_id", "category", "arrivals_per_week", "closures_per_week")
+MAX_RATE = 1_000
+"""Most children a week a rates file may give one team and category (a typo guard: the
+example authority's busiest team and category has about 3)."""
 
 
 def read_rates(path: Path | str, data: ProblemData, policy: Policy) -> tuple[Rate, ...]:
@@ -302,59 +306,89 @@ def read_rates(path: Path | str, data: ProblemData, policy: Policy) -> tuple[Rat
     ------
     ForecastError
         Every problem, naming the file, row and column: a missing file or column,
-        an unknown team or category (close matches suggested), a rate that is not
-        a number above 0, a team and category given twice.
+        a file that is not UTF-8, a row with more values than the header, an unknown
+        team or category (any case is read; close matches suggested), a rate that is
+        not a number above 0 or is above :data:`MAX_RATE`, a team and category given
+        twice. Rows are numbered as the file's lines; ``;``- or tab-separated files
+        (with decimal commas) are read too.
     """
     path = Path(path)
     where = str(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
-            raw = list(reader)
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise ForecastError([f"--rates {where}: cannot be read ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise ForecastError(
+            [f"{where}: is not UTF-8 text; save it as 'CSV UTF-8 (comma delimited)'"]
+        ) from None
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    decimal_comma = delimiter != ","  # a European export: 2,5 for 2.5
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in RATE_COLUMNS[:3] if c not in header]
     if missing:
         raise ForecastError(
             [
-                f"{where}: missing column {c!r}; the columns: {', '.join(RATE_COLUMNS)}"
+                f"{where}: missing column {c!r}; the columns: {', '.join(RATE_COLUMNS)} "
+                "(comma-separated, one header row)"
                 for c in missing
             ]
         )
-    teams = [t.team_id for t in data.teams]
-    categories = sorted({c.category for c in data.children} | set(policy.weighting.category))
+    teams = {t.team_id.casefold(): t.team_id for t in data.teams}
+    known = {c.category for c in data.children} | set(policy.weighting.category)
+    categories = {c.casefold(): c for c in sorted(known)}
     problems: list[str] = []
     rates: list[Rate] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(raw, start=2):
-        cells = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    for row in reader:
+        number = reader.line_num
         at = f"{where}: row {number}"
-        team, category = cells.get("team_id", ""), cells.get("category", "")
-        ok = True
-        if team not in teams:
-            problems.append(f"{at}: column team_id: unknown team {team!r}{_close(team, teams)}")
-            ok = False
-        if category not in categories:
+        if None in row:
             problems.append(
-                f"{at}: column category: unknown category {category!r}"
-                f"{_close(category, categories)}; known: {', '.join(categories)}"
+                f"{at}: more values than the header has columns ({len(header)}); a decimal "
+                "comma in a comma-separated file? write 2.5, not 2,5"
+            )
+            continue
+        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        given_team, given_category = cells.get("team_id", ""), cells.get("category", "")
+        team = teams.get(given_team.casefold(), "")
+        category = categories.get(given_category.casefold(), "")
+        ok = True
+        if not team:
+            problems.append(
+                f"{at}: column team_id: unknown team {given_team!r}"
+                f"{_close(given_team, list(teams.values()))}"
+            )
+            ok = False
+        if not category:
+            problems.append(
+                f"{at}: column category: unknown category {given_category!r}"
+                f"{_close(given_category, list(categories.values()))}; "
+                f"known: {', '.join(categories.values())}"
             )
             ok = False
         values: dict[str, float | None] = {}
         for column in ("arrivals_per_week", "closures_per_week"):
-            text = cells.get(column, "")
-            if column == "closures_per_week" and text == "":
+            cell = cells.get(column, "")
+            if column == "closures_per_week" and cell == "":
                 values[column] = None
                 continue
             try:
-                value = float(text)
+                value = float(cell.replace(",", ".") if decimal_comma else cell)
             except ValueError:
                 value = math.nan
             if not math.isfinite(value) or value <= 0:
                 problems.append(
-                    f"{at}: column {column}: {text!r} is not a number above 0 "
+                    f"{at}: column {column}: {cell!r} is not a number above 0 "
                     "(leave out a team and category with none)"
+                )
+                ok = False
+            elif value > MAX_RATE:
+                problems.append(
+                    f"{at}: column {column}: {cell} children a week for one team and "
+                    f"category is above {MAX_RATE:,}: a typo? (rates are per week)"
                 )
                 ok = False
             values[column] = value
@@ -374,10 +408,10 @@ def read_rates(path: Path | str, data: ProblemData, policy: Policy) -> tuple[Rat
                     category,
                     arrivals,
                     arrivals if closures is None else closures,
-                    f"given: {where} row {number}",
+                    f"given: {path.name} row {number}",
                     "steady state: equal to arrivals"
                     if closures is None
-                    else f"given: {where} row {number}",
+                    else f"given: {path.name} row {number}",
                 )
             )
     if problems:

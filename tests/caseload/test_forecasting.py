@@ -164,6 +164,47 @@ def test_an_unreachable_scheduler_exits_2_and_writes_nothing(small, tmp_path):
     assert not (tmp_path / "fc").exists()
 
 
+@pytest.mark.parametrize(
+    ("scheme", "answer"), [("tcp", b""), ("tcp", b"HTTP/1.1 200 OK\r\n\r\n"), ("tls", b"")]
+)
+def test_a_port_that_is_not_a_scheduler_exits_2_within_the_timeout(small, tmp_path, scheme, answer):
+    """A port that says nothing, answers HTTP, or a tls:// address without TLS settings: exit 2."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    held = []
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        stop = time.monotonic() + 30
+        while time.monotonic() < stop:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if answer:
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    started = time.monotonic()
+    result = run(
+        "forecast", small, *SMALL, "--scheduler", f"{scheme}://127.0.0.1:{port}",
+        "--connect-timeout", 1, "--out", tmp_path / "fc",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert time.monotonic() - started < 20
+    assert not (tmp_path / "fc").exists()
+    server.close()
+
+
 def test_benchmark_la_prints_the_table_and_writes_the_chart(tmp_path):
     """The authority's measures by year beside its region's and England's, and the chart."""
     result = run("benchmark-la", "E06000004", "--out", tmp_path / "b")

@@ -195,7 +195,7 @@ def test_a_rates_file_is_read_and_every_problem_named(tmp_path: Path):
     good.write_text("team_id,category,arrivals_per_week,closures_per_week\nT1,cin,2.5,\n")
     (rate,) = read_rates(good, data, CIN)
     assert (rate.arrivals_per_week, rate.closures_per_week) == (2.5, 2.5)
-    assert rate.arrivals_source == f"given: {good} row 2"
+    assert rate.arrivals_source == "given: rates.csv row 2"
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "team_id,category,arrivals_per_week,closures_per_week\n"
@@ -210,6 +210,29 @@ def test_a_rates_file_is_read_and_every_problem_named(tmp_path: Path):
     assert "row 4: column arrivals_per_week: '-1' is not a number above 0" in problems[2]
     assert "row 5: column arrivals_per_week: '0'" in problems[3]
     assert "row 6: column closures_per_week: 'x'" in problems[4]
+
+
+def test_rates_files_as_spreadsheets_save_them_are_read_or_named_by_line(tmp_path: Path):
+    """Any case, ; and decimal commas are read; extra values, huge rates, UTF-16 are named."""
+    data = _two_teams()
+    european = tmp_path / "eu.csv"
+    european.write_text("Team_ID;Category;Arrivals_per_week\nt1;CIN;2,5\n")
+    (rate,) = read_rates(european, data, CIN)
+    assert (rate.team_id, rate.category, rate.arrivals_per_week) == ("T1", "cin", 2.5)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "team_id,category,arrivals_per_week\nT1,cin,2,5\n\nT2,cin,25000\n", encoding="utf-8"
+    )
+    with pytest.raises(ForecastError) as caught:
+        read_rates(bad, data, CIN)
+    problems = caught.value.problems
+    assert "row 2: more values than the header has columns (3); a decimal comma" in problems[0]
+    assert "row 4: column arrivals_per_week: 25000 children a week" in problems[1]
+    assert "above 1,000: a typo?" in problems[1]
+    wide = tmp_path / "utf16.csv"
+    wide.write_text("team_id,category,arrivals_per_week\nT1,cin,1\n", encoding="utf-16")
+    with pytest.raises(ForecastError, match="is not UTF-8 text"):
+        read_rates(wide, data, CIN)
 
 
 def test_zero_weeks_or_runs_are_refused_together():
@@ -275,7 +298,10 @@ def test_a_dask_worker_lost_mid_run_changes_nothing():
     from distributed import Client, LocalCluster
 
     data, policy, rates, settings = _small_forecast()
-    settings = ForecastSettings(as_of=settings.as_of, weeks=6, runs=12, seed=7, work_limit=1)
+    # CP-SAT and 40 runs: long enough on 2 workers for one to die mid-run
+    settings = ForecastSettings(
+        as_of=settings.as_of, weeks=20, runs=40, seed=7, work_limit=1, mode="cp-sat"
+    )
     serial = run_forecast(data, policy, rates, settings)
     killed: list[float] = []
     with (
@@ -289,7 +315,7 @@ def test_a_dask_worker_lost_mid_run_changes_nothing():
         def kill() -> None:
             while not (busy := [a for a, keys in client.processing().items() if keys]):
                 time.sleep(0.05)
-            time.sleep(0.5)
+            time.sleep(0.2)
             killed.append(time.monotonic())
             client.run(os._exit, 1, workers=busy[:1], on_error="ignore")
 
