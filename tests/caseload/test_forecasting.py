@@ -283,3 +283,30 @@ def test_a_folder_caseload_did_not_write_is_refused_before_any_run(
     assert refused.exit_code == 2, refused.output
     assert "a folder caseload did not write" in refused.output
     assert (mine / "notes.txt").read_text() == "keep me"
+
+
+def test_ctrl_c_stops_a_pooled_forecast_at_once(small, tmp_path):
+    """SIGINT to the command (kill -INT) ends the pool's processes too: exit 130 at once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "caseload", "forecast", str(small), "--weeks", "26"]
+    proc = subprocess.Popen(
+        [*command, "--runs", "400", "--mode", "cp-sat", "--processes", "2", "--as-of",
+         "2026-11-23", "--out", str(tmp_path / "fc")],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # the pool's processes do not get the signal themselves
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )  # fmt: skip
+    time.sleep(6)
+    assert proc.poll() is None, "the forecast ended before the signal"
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 10, err
+    assert "interrupted: nothing written" in err
+    assert not (tmp_path / "fc").exists()
