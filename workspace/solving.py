@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import psutil
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -237,15 +238,16 @@ def run_job(
 
 
 def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` still runs: a zombie (ended, not yet reaped by the server)
+    has died, though ``os.kill(pid, 0)`` still finds it."""
     if pid is None:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 def requeue_orphans(factory: sessionmaker[Session]) -> int:

@@ -82,3 +82,29 @@ def test_a_waiting_proposal_is_solved_before_an_earlier_plan_run(
     assert next_job(factory) == ("proposal", proposal_id)
     assert next_job(factory) == ("plan", planned.json()["run_id"])
     assert next_job(factory) is None
+
+
+def test_a_zombie_solvers_proposal_is_put_back_in_the_queue(app, client_of):
+    """A solver that ended but was not yet reaped (a zombie) counts as dead, not alive."""
+    import subprocess
+    import time
+
+    import psutil
+    from sqlalchemy import update
+
+    factory = app.state.session_factory
+    proposal_id = (
+        client_of("tess").post("/api/proposals", json={"team_ids": ["T2"]}).json()["proposal_id"]
+    )
+    ended = subprocess.Popen(["true"])  # not waited for: a zombie once it exits
+    while psutil.Process(ended.pid).status() != psutil.STATUS_ZOMBIE:
+        time.sleep(0.05)
+    with factory() as db, db.begin():
+        db.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal_id)
+            .values(status="solving", solver_pid=ended.pid)
+        )
+    assert requeue_orphans(factory) == 1
+    assert status(factory, proposal_id) == "queued"
+    ended.wait()
