@@ -6,7 +6,13 @@ that died. A run is a row of a :class:`~workspace.tables.RunJob` table (``plan_r
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,6 +23,22 @@ from workspace.tables import ForecastRunJob, PlanRunJob, RunJob, now
 RUN_TABLES: tuple[type[RunJob], ...] = (PlanRunJob, ForecastRunJob)
 """The kinds of run, in the order a solver takes them (each oldest first)."""
 ACTIVE = ("queued", "solving")
+
+
+@contextmanager
+def run_folder(factory: sessionmaker[Session], kind: str, run_id: int) -> Iterator[Path]:
+    """A private temporary folder for run ``run_id`` (removed after), first removing any
+    left by a solver killed while running it: a plan run on the workspace's data writes
+    children's records there, and a killed solver cannot clean up. The folder's name
+    holds a key of the database, so two workspaces on one machine never touch each
+    other's."""
+    bind = factory.kw.get("bind")
+    key = hashlib.sha256(str(getattr(bind, "url", "")).encode()).hexdigest()[:8]
+    prefix = f"caseload-{kind}-{key}-{run_id}-"
+    for left in Path(tempfile.gettempdir()).glob(prefix + "*"):
+        shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp)
 
 
 class RunRefused(ValueError):

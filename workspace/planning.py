@@ -50,7 +50,15 @@ from scenarios import (
     write_example,
     write_plan,
 )
-from workspace.jobs import RunRefused, busy_run, claim_run, finish_run, run_public, set_run
+from workspace.jobs import (
+    RunRefused,
+    busy_run,
+    claim_run,
+    finish_run,
+    run_folder,
+    run_public,
+    set_run,
+)
 from workspace.state import current_snapshot, problem_for, team_rows
 from workspace.tables import PlanRunJob
 
@@ -366,8 +374,8 @@ def run_plan_job(factory: sessionmaker[Session], run_id: int) -> None:
         time_limit=float(limits.get("time_limit", 120.0)),
         gap_limit=float(limits.get("gap_limit", 1e-4)),
     )
-    with tempfile.TemporaryDirectory(prefix="caseload-plan-run-") as tmp:
-        folder = Path(tmp) / "plan"
+    with run_folder(factory, "plan-run", run_id) as tmp:
+        folder = tmp / "plan"
         try:
             plan = check_plan(job.plan_toml, job.plan_file, job.base)
             if job.base == "example":

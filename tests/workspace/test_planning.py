@@ -3,6 +3,9 @@ process on the workspace's data or the example authority; problems named, nothin
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -237,11 +240,14 @@ def test_a_plan_run_whose_solver_died_is_run_by_the_next(planning, settings, tmp
     killed_midway(KILLED_PLAN_RUN, settings.sqlalchemy_url, tmp_path / "inside")
     assert pat.get(f"/api/plan-runs/{run_id}").json()["status"] == "solving"
     assert list(plans.iterdir()) == []
+    left = list(Path(tempfile.gettempdir()).glob(f"caseload-plan-run-*-{run_id}-*"))
+    assert [p for p in left if list(p.rglob("children.csv"))], "the killed run left no data"
     factory = pat.app.state.session_factory
     assert requeue_orphans(factory) == 1
     assert solve() == 1
     assert pat.get(f"/api/plan-runs/{run_id}").json()["status"] == "done"
     assert [p.name for p in plans.iterdir()] == ["caps"]
+    assert not [p for p in left if p.exists()], "the children's data the killed run left"
 
 
 def test_a_plan_is_an_example_or_a_file_not_both(planning):
