@@ -52,13 +52,16 @@ from scenarios import (
     write_forecast,
 )
 from workspace.jobs import (
+    RunCancelled,
     RunRefused,
     busy_run,
     claim_run,
+    end_cancelled,
     fail_run,
     finish_run,
     run_public,
     set_run,
+    stop_if_cancelled,
 )
 from workspace.planning import NAME_PATTERN, check_plan, example_plans, problem_parts
 from workspace.state import current_snapshot, policy_of, problem_for, team_rows
@@ -668,6 +671,7 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
     set_run(factory, ForecastRunJob, run_id, stage=f"0 of {total} runs done", progress=0.0)
 
     def progress(done: int, of: int) -> None:
+        stop_if_cancelled(factory, ForecastRunJob, run_id)
         set_run(
             factory,
             ForecastRunJob,
@@ -687,6 +691,9 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
         set_run(factory, ForecastRunJob, run_id, stage="writing the forecast folder", progress=0.95)
         Path(job.out_dir).parent.mkdir(parents=True, exist_ok=True)
         write_forecast(result, job.out_dir, inputs)
+    except RunCancelled:
+        end_cancelled(factory, ForecastRunJob, run_id)
+        return
     except PlanError as exc:
         lines = [TEMP_PLAN.sub("", line) for line in exc.problems]
         _fail(

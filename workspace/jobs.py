@@ -22,7 +22,12 @@ from workspace.tables import ForecastRunJob, PlanRunJob, RunJob, now
 
 RUN_TABLES: tuple[type[RunJob], ...] = (PlanRunJob, ForecastRunJob)
 """The kinds of run, in the order a solver takes them (each oldest first)."""
-ACTIVE = ("queued", "solving")
+ACTIVE = ("queued", "solving", "cancelling")
+"""A run in one of these states holds its folder name."""
+
+
+class RunCancelled(Exception):
+    """The run was cancelled while it was solving (raised at its next progress step)."""
 
 
 @contextmanager
@@ -127,6 +132,42 @@ def fail_run(
     )
 
 
+def cancel_run(session: Session, table: type[RunJob], run_id: int, by: str) -> str:
+    """Cancel run ``run_id`` for ``by``: a queued run ends now (``cancelled``); a solving
+    one is asked to stop (``cancelling``) and its solver stops at its next progress step,
+    writing nothing. The new status.
+
+    Raises
+    ------
+    RunRefused
+        404 when there is no such run, 409 when it has already ended.
+    """
+    job = session.get(table, run_id)
+    if job is None:
+        raise RunRefused(404, f"no run {run_id}")
+    if job.status not in ACTIVE:
+        raise RunRefused(409, f"run {run_id} has already ended ({job.status})")
+    if job.status == "queued":
+        job.status, job.stage, job.finished_at = "cancelled", f"cancelled by {by}", now()
+        job.error = f"cancelled by {by} before it started; nothing was written"
+    elif job.status == "solving":
+        job.status, job.stage = "cancelling", f"stopping: cancelled by {by}"
+        job.error = f"cancelled by {by}; nothing was written"
+    return job.status
+
+
+def stop_if_cancelled(factory: sessionmaker[Session], table: type[RunJob], run_id: int) -> None:
+    """Raise :class:`RunCancelled` when the run has been asked to stop (a progress step)."""
+    with factory() as session:
+        if session.scalar(select(table.status).where(table.id == run_id)) == "cancelling":
+            raise RunCancelled(run_id)
+
+
+def end_cancelled(factory: sessionmaker[Session], table: type[RunJob], run_id: int) -> None:
+    """End a run that stopped on being cancelled: ``cancelled``, nothing written."""
+    finish_run(factory, table, run_id, status="cancelled", stage="cancelled")
+
+
 def busy_run(session: Session, table: type[RunJob], name: str) -> int | None:
     """The id of a queued or running run of ``table`` writing the folder ``name``, if any."""
     return session.scalar(select(table.id).where(table.name == name, table.status.in_(ACTIVE)))
@@ -137,9 +178,14 @@ def requeue_dead_runs(session: Session, alive: Any) -> int:
     says whether a pid lives); how many."""
     count = 0
     for table in RUN_TABLES:
-        for job in session.scalars(select(table).where(table.status == "solving")).all():
-            if not alive(job.solver_pid):
+        stuck = table.status.in_(("solving", "cancelling"))
+        for job in session.scalars(select(table).where(stuck)).all():
+            if alive(job.solver_pid):
+                continue
+            if job.status == "cancelling":  # it was to stop anyway
+                job.status, job.stage, job.finished_at = "cancelled", "cancelled", now()
+            else:
                 job.status, job.solver_pid, job.progress = "queued", None, 0.0
                 job.stage = "queued again: its solver stopped"
-                count += 1
+            count += 1
     return count

@@ -51,13 +51,16 @@ from scenarios import (
     write_plan,
 )
 from workspace.jobs import (
+    RunCancelled,
     RunRefused,
     busy_run,
     claim_run,
+    end_cancelled,
     finish_run,
     run_folder,
     run_public,
     set_run,
+    stop_if_cancelled,
 )
 from workspace.state import current_snapshot, problem_for, team_rows
 from workspace.tables import PlanRunJob
@@ -421,6 +424,7 @@ def run_plan_job(factory: sessionmaker[Session], run_id: int) -> None:
         _set(factory, run_id, stage=f"solving {total} variants (the base first)", progress=0.0)
 
         def progress(done: int, of: int) -> None:
+            stop_if_cancelled(factory, PlanRunJob, run_id)
             _set(
                 factory,
                 run_id,
@@ -432,6 +436,9 @@ def run_plan_job(factory: sessionmaker[Session], run_id: int) -> None:
             run = run_plan(prepared, run_settings, None, progress)
             _set(factory, run_id, stage="writing the plan folder", progress=0.95)
             write_plan(run, job.out_dir)
+        except RunCancelled:
+            end_cancelled(factory, PlanRunJob, run_id)
+            return
         except FolderError as exc:
             _finish(
                 factory,

@@ -289,7 +289,7 @@ class PlanRunPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     settings: dict[str, Any]
-    status: Literal["queued", "solving", "done", "failed"]
+    status: Literal["queued", "solving", "cancelling", "done", "failed", "cancelled"]
     stage: str
     progress: float
     error: str | None
@@ -331,7 +331,7 @@ class ForecastRunPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     settings: dict[str, Any]
-    status: Literal["queued", "solving", "done", "failed"]
+    status: Literal["queued", "solving", "cancelling", "done", "failed", "cancelled"]
     stage: str
     progress: float
     error: str | None

@@ -285,3 +285,38 @@ def test_every_variant_of_a_plan_is_forecast_together_to_compare(forecasting):
     without = start(pat, every_variant="true")
     assert without.json()["detail"][0]["message"] == "choose a plan whose variants to forecast"
     assert len(list((plans / "forecasts").iterdir())) == 3
+
+
+def test_a_queued_forecast_is_cancelled_at_once_and_only_by_a_planner(forecasting):
+    """A queued run cancelled ends at once; again is 409; a manager or head of service: 403."""
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    run_id = start(pat, name="not-wanted").json()["run_id"]
+    assert client_of("mo").post(f"/api/forecast-runs/{run_id}/cancel").status_code == 403
+    assert client_of("hos").post(f"/api/forecast-runs/{run_id}/cancel").status_code == 403
+    cancelled = pat.post(f"/api/forecast-runs/{run_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert "cancelled by pat" in cancelled.json()["error"]
+    assert pat.post(f"/api/forecast-runs/{run_id}/cancel").status_code == 409
+    assert pat.post("/api/forecast-runs/99999/cancel").status_code == 404
+    assert solve() == 0
+    assert not (plans / "forecasts" / "not-wanted").exists()
+    again = start(pat, name="not-wanted")  # the name is free again
+    assert again.status_code == 202, again.text
+
+
+def test_a_running_forecast_stops_at_its_next_step_and_writes_nothing(forecasting):
+    """Cancelled while solving: 'cancelling', then 'cancelled' at its next progress step."""
+    from workspace.forecasting import claim_forecast_run, run_forecast_job
+
+    client_of, _, plans = forecasting
+    pat = client_of("pat")
+    run_id = start(pat, name="stopped", runs="4").json()["run_id"]
+    factory = pat.app.state.session_factory
+    assert claim_forecast_run(factory) == run_id
+    asked = pat.post(f"/api/forecast-runs/{run_id}/cancel").json()
+    assert asked["status"] == "cancelling"
+    run_forecast_job(factory, run_id)
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "cancelled" and run["finished_at"] is not None, run
+    assert not (plans / "forecasts" / "stopped").exists()

@@ -258,3 +258,22 @@ def test_a_plan_is_an_example_or_a_file_not_both(planning):
     assert both.status_code == 422 and "choose one of them" in both.json()["detail"]
     neither = pat.post("/api/plan-runs", data={"base": "workspace"})
     assert neither.status_code == 422 and "upload a plan file" in neither.json()["detail"]
+
+
+def test_a_plan_run_is_cancelled_queued_or_running_and_writes_nothing(planning):
+    """Queued: cancelled at once; running: stops after the variant in hand; no folder."""
+    from workspace.planning import claim_plan_run, run_plan_job
+
+    client_of, solve, plans = planning
+    pat = client_of("pat")
+    first = start(pat, base="workspace").json()["run_id"]
+    assert client_of("mo").post(f"/api/plan-runs/{first}/cancel").status_code == 403
+    assert pat.post(f"/api/plan-runs/{first}/cancel").json()["status"] == "cancelled"
+    assert solve() == 0
+    second = start(pat, base="workspace").json()["run_id"]
+    factory = pat.app.state.session_factory
+    assert claim_plan_run(factory) == second
+    assert pat.post(f"/api/plan-runs/{second}/cancel").json()["status"] == "cancelling"
+    run_plan_job(factory, second)
+    assert pat.get(f"/api/plan-runs/{second}").json()["status"] == "cancelled"
+    assert list(plans.iterdir()) == []

@@ -15,7 +15,7 @@
       .then(function (run) {
         bar.value = run.progress;
         bar.textContent = Math.round(run.progress * 100) + "%";
-        if (run.status === "done" || run.status === "failed") {
+        if (run.status === "done" || run.status === "failed" || run.status === "cancelled") {
           status.textContent = run.status === "done" ? "The " + what + " has run." : "The " + what + " did not run.";
           window.location.reload();
           return;

@@ -95,3 +95,28 @@ def csrf_checked(
 
 
 FormUser = Annotated[Signed, Depends(csrf_checked)]
+
+
+RUNNERS = ("planner", "admin")
+"""Who may start or cancel a plan run or a forecast run."""
+
+
+def cancel_from_page(
+    request: Request, db: Any, current: Signed, table: Any, run_id: int, page: str
+) -> Response:
+    """The run page's *Cancel this run* button: cancel run ``run_id`` of ``table`` and show
+    its page (``page``) again, where it says what became of it."""
+    from fastapi.responses import RedirectResponse
+
+    from workspace.jobs import RunRefused, cancel_run
+
+    if current.user.role not in RUNNERS:
+        raise HTTPException(403, f"this needs the role {' or '.join(RUNNERS)}")
+    audit(request).action = "change"
+    try:
+        cancel_run(db, table, run_id, current.user.username)
+    except RunRefused as exc:
+        if exc.status == 404:
+            raise HTTPException(404, str(exc)) from None
+    db.commit()
+    return RedirectResponse(page, status_code=303)

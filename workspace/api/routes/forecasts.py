@@ -41,7 +41,7 @@ from workspace.forecasts import (
     overview,
     read_forecast,
 )
-from workspace.jobs import RunRefused
+from workspace.jobs import RunRefused, cancel_run
 from workspace.planning import example_plans
 from workspace.schemas import ForecastRunPublic, ForecastRunsStarted
 from workspace.state import current_snapshot, team_rows
@@ -253,6 +253,27 @@ def read_forecast_run(
     job = db.get(ForecastRunJob, run_id)
     if job is None:
         raise HTTPException(404, f"no forecast run {run_id}")
+    return forecast_run_public(job)
+
+
+@router.post("/forecast-runs/{run_id}/cancel", response_model=ForecastRunPublic)
+def cancel_forecast_run(
+    run_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    db: SessionDep,
+    current: Runner,
+) -> dict[str, Any]:
+    """Cancel a forecast run: a queued one ends now (``cancelled``), a running one stops
+    after the runs in hand (``cancelling``, then ``cancelled``); nothing is written. 409
+    when it has already ended."""
+    audit(request).action = "change"
+    try:
+        cancel_run(db, ForecastRunJob, run_id, current.user.username)
+    except RunRefused as exc:
+        raise refused(exc) from None
+    db.commit()
+    job = db.get(ForecastRunJob, run_id)
+    assert job is not None
     return forecast_run_public(job)
 
 

@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from scenarios import PlanError
 from workspace.api.deps import SessionDep, SettingsDep, Signed, audit, require_role
 from workspace.core.config import Settings
+from workspace.jobs import RunRefused, cancel_run
 from workspace.planning import (
     NAME_PATTERN,
     PlanRunRefused,
@@ -254,6 +255,27 @@ async def create_plan_run(
         db.rollback()
         return JSONResponse({"detail": [problem_parts(p) for p in exc.problems]}, status_code=422)
     return {"run_id": job.id, "name": job.name, "status": job.status}
+
+
+@router.post("/plan-runs/{run_id}/cancel", response_model=PlanRunPublic)
+def cancel_plan_run(
+    run_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    db: SessionDep,
+    current: Runner,
+) -> dict[str, Any]:
+    """Cancel a plan run: a queued one ends now (``cancelled``), a running one stops after
+    the variant in hand (``cancelling``, then ``cancelled``); nothing is written. 409 when
+    it has already ended."""
+    audit(request).action = "change"
+    try:
+        cancel_run(db, PlanRunJob, run_id, current.user.username)
+    except RunRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    db.commit()
+    job = db.get(PlanRunJob, run_id)
+    assert job is not None
+    return plan_run_public(job)
 
 
 @router.get("/plan-runs", response_model=list[PlanRunPublic])

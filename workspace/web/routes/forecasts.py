@@ -38,7 +38,7 @@ from workspace.jobs import RunRefused
 from workspace.planning import example_plans
 from workspace.state import current_snapshot, team_rows
 from workspace.tables import ForecastRunJob
-from workspace.web.pages import FormUser, render
+from workspace.web.pages import FormUser, cancel_from_page, render
 
 router = APIRouter()
 Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
@@ -223,6 +223,14 @@ async def run_page(
         return RedirectResponse(f"/forecasts/runs/{jobs[0].id}", status_code=303)
     ids = ",".join(str(j.id) for j in jobs)
     return RedirectResponse(f"/forecasts?queued={ids}", status_code=303)
+
+
+@router.post("/forecasts/runs/{run_id}/cancel")
+def cancel_page(request: Request, run_id: int, db: SessionDep, current: FormUser) -> Response:
+    """*Cancel this run* on a run's page (planners and admins)."""
+    return cancel_from_page(
+        request, db, current, ForecastRunJob, run_id, f"/forecasts/runs/{run_id}"
+    )
 
 
 @router.get("/forecasts/runs/{run_id}")

@@ -21,7 +21,7 @@ from workspace.planning import (
 )
 from workspace.state import current_snapshot, team_rows
 from workspace.tables import PlanRunJob
-from workspace.web.pages import FormUser, render
+from workspace.web.pages import FormUser, cancel_from_page, render
 
 router = APIRouter()
 Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
@@ -118,6 +118,12 @@ async def run_page(
             given=given,
         )
     return RedirectResponse(f"/plans/runs/{job.id}", status_code=303)
+
+
+@router.post("/plans/runs/{run_id}/cancel")
+def cancel_page(request: Request, run_id: int, db: SessionDep, current: FormUser) -> Response:
+    """*Cancel this run* on a run's page (planners and admins)."""
+    return cancel_from_page(request, db, current, PlanRunJob, run_id, f"/plans/runs/{run_id}")
 
 
 @router.get("/plans/runs/{run_id}")
