@@ -721,6 +721,15 @@ def run_forecast(
 
     values = run_tasks(forecast_run, tasks, executor, runs_done if progress else None)
     notes = [settings.fast_mode()]
+    held = {(c.team_id, c.category) for c in data.children}
+    uncopied = [f"{r.team_id} {r.category}" for r in rates if r.arrivals_per_week > 0]
+    uncopied = [pair for pair in uncopied if tuple(pair.split(" ", 1)) not in held]
+    if uncopied:
+        notes.append(
+            "arrivals with no case of their team and category to copy arrive as single "
+            "children with default weight and no flags (a team whose workers do not take "
+            f"the category leaves them waiting): {', '.join(uncopied)}"
+        )
     approval, exception = threshold_names(policy)
     if not approval:
         notes.append("the policy has no threshold needing approval: workers_above_approval is 0")

@@ -326,3 +326,11 @@ def test_a_dask_worker_lost_mid_run_changes_nothing():
         killer.join(30)
     assert killed and killed[0] < finished, "the worker was not killed while runs were in flight"
     assert np.array_equal(serial.values, on_dask.values)
+
+
+def test_arrivals_with_no_case_to_copy_are_said_in_the_notes():
+    """A rate for a team and category the data has no case of is named in the notes."""
+    settings = ForecastSettings(as_of=AS_OF, weeks=1, runs=1)
+    result = run_forecast(_two_teams(), CIN, (_rate("T1", 1.0, 1.0, category="cp"),), settings)
+    assert any("no case of their team and category to copy" in n and "T1 cp" in n
+               for n in result.notes)  # fmt: skip
