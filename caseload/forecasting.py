@@ -532,9 +532,14 @@ def national_command(
       caseload national --target-per-fte 18 --scheduler tcp://127.0.0.1:8786 --out england/
     """
     from models import Options, PolicyError, load_policy
-    from scenarios import FolderError, NationalError, run_national, write_national
+    from scenarios import FolderError, NationalError, find_region, run_national, write_national
 
     problems = []
+    if region is not None:
+        try:
+            region = find_region(region)
+        except NationalError as exc:
+            problems.append(str(exc))
     if not target_per_fte > 0:
         problems.append(f"--target-per-fte {target_per_fte:g}: must be a number above 0")
     if limit is not None and limit < 1:
@@ -579,6 +584,8 @@ def national_command(
         "limit": limit,
         "scheduler": scheduler,
         **options.model_dump(mode="json"),
+        # where the authorities ran (each solve itself uses one process)
+        "processes": None if scheduler else min(processes, 151 if limit is None else limit),
     }
     try:
         write_national(result, out, settings)

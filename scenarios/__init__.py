@@ -58,6 +58,7 @@ from scenarios.national import (
     benchmark_authority,
     dfe_authority,
     find_authority,
+    find_region,
     run_national,
 )
 from scenarios.national_output import (
@@ -127,6 +128,7 @@ __all__ = [
     "estimate_rates",
     "evaluate_variant",
     "find_authority",
+    "find_region",
     "forecast_run",
     "forecast_tasks",
     "generate_authority",

@@ -356,6 +356,34 @@ class NationalResult:
     narrowed: bool
 
 
+def find_region(region: str, path: Path | None = None) -> str:
+    """The region ``region`` names, as the DfE file spells it: one of the nine English
+    regions, or Inner or Outer London; any case.
+
+    Raises
+    ------
+    NationalError
+        No such region: the close names, or else every region, in the message.
+
+    Examples
+    --------
+    >>> find_region("north east")
+    'North East'
+    """
+    known = sorted({*NINE_REGIONS, *(r["region_name"] for r in dfe_rows(path) if r["region_name"])})
+    by_case = {k.casefold(): k for k in known}
+    wanted = by_case.get(region.strip().casefold())
+    if wanted is None:
+        close = closest(region, known)
+        hint = (
+            f"; did you mean {', '.join(map(repr, close))}?"
+            if close
+            else f"; the regions: {', '.join(known)}"
+        )
+        raise NationalError(f"--region {region!r}: no such region{hint}")
+    return wanted
+
+
 def select_authorities(
     year: int, region: str | None = None, limit: int | None = None, path: Path | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -374,13 +402,7 @@ def select_authorities(
         if r["geographic_level"] == "Local authority" and int(r["time_period"]) == year
     ]
     if region is not None:
-        known = sorted({*NINE_REGIONS, *(r["region_name"] for r in authorities)})
-        by_case = {k.casefold(): k for k in known}
-        wanted = by_case.get(region.strip().casefold())
-        if wanted is None:
-            close = closest(region, known)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise NationalError(f"--region {region!r}: no such region{hint}")
+        wanted = find_region(region, path)
         authorities = [
             r for r in authorities if wanted in (r["region_name"], _region9(r["region_name"]))
         ]

@@ -249,6 +249,11 @@ def test_national_on_one_region_writes_rows_and_totals(tmp_path):
     [
         (("--target-per-fte", 0, "--limit", 0), ["--target-per-fte 0: must be", "--limit 0"]),
         (("--target-per-fte", 18, "--region", "Nort East"), ["did you mean 'North East'"]),
+        (
+            ("--target-per-fte", -5, "--limit", 0, "--region", "Nort East"),
+            ["--target-per-fte -5", "--limit 0", "did you mean 'North East'"],
+        ),
+        (("--target-per-fte", 18, "--region", "Wales"), ["the regions: East Midlands"]),
     ],
 )
 def test_national_bad_options_exit_2_and_write_nothing(tmp_path, args, messages):
