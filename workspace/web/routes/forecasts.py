@@ -43,6 +43,10 @@ from workspace.web.pages import FormUser, cancel_from_page, render
 router = APIRouter()
 Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
 RUNNERS = ("planner", "admin")
+FIELD_CHARS = 2_000
+"""Longest text a form field may send: longer is refused by the framework on a bare page,
+so the limit is far above any good value and the form's own checks (at the field) say
+what is wrong with a long one."""
 FIELDS = (
     "on",
     "weeks",
@@ -138,18 +142,18 @@ async def run_page(
     db: SessionDep,
     settings: SettingsDep,
     current: FormUser,
-    on: Annotated[str, Form(max_length=120)] = "example",
-    weeks: Annotated[str, Form(max_length=20)] = "",
-    runs: Annotated[str, Form(max_length=20)] = "",
-    seed: Annotated[str, Form(max_length=20)] = "",
-    mode: Annotated[str, Form(max_length=20)] = "",
-    work_limit: Annotated[str, Form(max_length=20)] = "",
+    on: Annotated[str, Form(max_length=FIELD_CHARS)] = "example",
+    weeks: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    runs: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    seed: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    mode: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    work_limit: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
     rates: Annotated[UploadFile | None, File()] = None,
-    plan_source: Annotated[str, Form(max_length=100)] = "none",
+    plan_source: Annotated[str, Form(max_length=FIELD_CHARS)] = "none",
     plan: Annotated[UploadFile | None, File()] = None,
-    variant: Annotated[str, Form(max_length=200)] = "",
-    from_week: Annotated[str, Form(max_length=20)] = "",
-    name: Annotated[str, Form(max_length=100)] = "",
+    variant: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    from_week: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
+    name: Annotated[str, Form(max_length=FIELD_CHARS)] = "",
     every_variant: Annotated[bool, Form()] = False,
     replace: Annotated[bool, Form()] = False,
 ) -> Response:

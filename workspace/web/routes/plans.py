@@ -3,6 +3,7 @@ admin) with its progress, then its comparison or its problems."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -67,9 +68,9 @@ async def run_page(
     source: Annotated[str, Form(max_length=100)],
     on: Annotated[str, Form(max_length=120)] = "example",
     plan: Annotated[UploadFile | None, File()] = None,
-    name: Annotated[str, Form(max_length=100)] = "",
-    work_limit: Annotated[float, Form(gt=0, le=600)] = 10.0,
-    time_limit: Annotated[float, Form(gt=0, le=3600)] = 120.0,
+    name: Annotated[str, Form(max_length=2_000)] = "",
+    work_limit: Annotated[str, Form(max_length=2_000)] = "10",
+    time_limit: Annotated[str, Form(max_length=2_000)] = "120",
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     """Start a plan run from the plans page; its page shows the progress."""
@@ -84,6 +85,31 @@ async def run_page(
         "time_limit": time_limit,
         "replace": replace,
     }
+    limits, wrong = {}, []
+    for field, text, most, label in (
+        ("work_limit", work_limit, 600.0, "Work limit"),
+        ("time_limit", time_limit, 3600.0, "Time limit"),
+    ):
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= most:  # (NaN fails too)
+            wrong.append(
+                f"{label}: {text.strip()[:40]!r} is not a number above 0 and at most {most:g}"
+            )
+        limits[field] = value
+    if wrong:
+        return plans_view(
+            request,
+            db,
+            settings,
+            current,
+            status_code=422,
+            error="The plan was not run: " + "; ".join(wrong),
+            given=given,
+        )
+    work_limit_s, time_limit_s = limits["work_limit"], limits["time_limit"]
     try:
         job = await start_plan_run(
             request,
@@ -95,8 +121,8 @@ async def run_page(
             base=base,
             service=service or None,
             name=name.strip() or None,
-            work_limit=work_limit,
-            time_limit=time_limit,
+            work_limit=work_limit_s,
+            time_limit=time_limit_s,
             replace=replace,
         )
     except PlanRunRefused as exc:

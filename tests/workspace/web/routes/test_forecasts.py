@@ -72,3 +72,30 @@ def test_a_forecasts_page_gives_every_week_of_a_scope(client_of, scope):
     page = client_of("pat").get("/forecasts/calm", params={"scope": scope}).text
     assert len(re.findall(r'<th scope="row" class="num">\d</th>', page)) == 3
     assert client_of("pat").get("/forecasts/calm?scope=team:T9").status_code == 404
+
+
+def test_overlong_values_are_said_at_their_fields_not_on_a_bare_page(client_of):
+    """25-digit runs and a 150-character name keep the form, each problem at its field."""
+    pat = client_of("pat")
+    token = form_token(pat.get("/forecasts").text)
+    answer = pat.post(
+        "/forecasts/run",
+        data={"csrf_token": token, "on": "example", "runs": "9" * 25, "name": "n" * 150},
+    )
+    assert answer.status_code == 422
+    assert re.search(r'id="f-runs"[^>]*aria-invalid="true"', answer.text)
+    assert re.search(r'id="f-name"[^>]*aria-invalid="true"', answer.text)
+    assert "body.runs" not in answer.text
+
+
+def test_a_bad_work_limit_on_the_plan_form_keeps_the_form(client_of):
+    """A negative work limit for a plan run is said on the plans page, with the form."""
+    pat = client_of("pat")
+    token = form_token(pat.get("/plans").text)
+    answer = pat.post(
+        "/plans/run",
+        data={"csrf_token": token, "source": "cin-pressures.toml", "work_limit": "-5"},
+    )
+    assert answer.status_code == 422
+    assert "Work limit: &#39;-5&#39; is not a number above 0" in answer.text
+    assert 'name="work_limit"' in answer.text and 'value="-5"' in answer.text
