@@ -77,6 +77,14 @@ class Forecast:
         return f"{file}: {plan.get('variant')} from week {plan.get('from_week')}"
 
 
+    def rates_words(self) -> str:
+        """Where the rates came from: the rates file given, or the estimate."""
+        given = (self.summary.get("inputs") or {}).get("rates")
+        if given:
+            return f"rates file {Path(str(given).removeprefix('given: ')).name}"
+        return "estimated from referred_on, closures at the steady state"
+
+
 def forecasts_dir(plans_dir: Path | None) -> Path | None:
     return None if plans_dir is None else plans_dir / FORECASTS_FOLDER
 
@@ -139,6 +147,7 @@ def overview(forecast: Forecast) -> dict[str, Any]:
         "data": (forecast.summary.get("inputs") or {}).get("data"),
         "policy": (forecast.summary.get("inputs") or {}).get("policy"),
         "plan": forecast.plan_words(),
+        "rates": forecast.rates_words(),
         "last_week": [band_row(b) for b in forecast.at(AUTHORITY) if b.week == last],
     }
 

@@ -73,6 +73,7 @@ def test_a_forecast_with_a_rates_file_runs_and_is_listed(forecasting):
     assert summary["inputs"]["data"].endswith(f"(snapshot {run['snapshot_id']}, every team)")
     [listed] = pat.get("/api/forecasts").json()
     assert listed["name"] == "more-referrals" and listed["weeks"] == 2 and listed["runs"] == 2
+    assert listed["rates"] == "rates file rates.csv"
     read = pat.get("/api/forecasts/more-referrals", params={"scope": "team:T1"}).json()
     t1 = {(b["week"], b["measure"]): b for b in read["bands"]}
     assert {b["scope"] for b in read["bands"]} == {"T1"}
