@@ -321,3 +321,16 @@ def test_a_running_forecast_stops_at_its_next_step_and_writes_nothing(forecastin
     run = pat.get(f"/api/forecast-runs/{run_id}").json()
     assert run["status"] == "cancelled" and run["finished_at"] is not None, run
     assert not (plans / "forecasts" / "stopped").exists()
+
+
+def test_variants_forecast_together_are_compared_when_one_did_not_finish(forecasting):
+    """One of three cancelled: the page offers to compare the two that finished, and says so."""
+    client_of, solve, _ = forecasting
+    pat = client_of("pat")
+    plan = {"plan": ("caps.toml", PLAN.encode())}
+    runs = start(pat, plan, every_variant="true", name="some").json()["runs"]
+    assert pat.post(f"/api/forecast-runs/{runs[1]['run_id']}/cancel").status_code == 200
+    assert solve() == 2
+    page = pat.get("/forecasts", params={"queued": ",".join(str(r["run_id"]) for r in runs)})
+    assert "Compare the first 2 that finished" in page.text
+    assert "(1 did not finish: see its run page)" in page.text
