@@ -691,8 +691,8 @@ def run_forecast_job(factory: sessionmaker[Session], run_id: int) -> None:
         set_run(factory, ForecastRunJob, run_id, stage="writing the forecast folder", progress=0.95)
         Path(job.out_dir).parent.mkdir(parents=True, exist_ok=True)
         write_forecast(result, job.out_dir, inputs)
-    except RunCancelled:
-        end_cancelled(factory, ForecastRunJob, run_id)
+    except RunCancelled as why:
+        end_cancelled(factory, ForecastRunJob, run_id, why)
         return
     except PlanError as exc:
         lines = [TEMP_PLAN.sub("", line) for line in exc.problems]

@@ -76,7 +76,6 @@ class Forecast:
         file = Path(str(plan.get("file", ""))).name
         return f"{file}: {plan.get('variant')} from week {plan.get('from_week')}"
 
-
     def rates_words(self) -> str:
         """Where the rates came from: the rates file given, or the estimate."""
         given = (self.summary.get("inputs") or {}).get("rates")

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,15 @@ ACTIVE = ("queued", "solving", "cancelling")
 
 class RunCancelled(Exception):
     """The run was cancelled while it was solving (raised at its next progress step)."""
+
+
+class SolverStopping(RunCancelled):
+    """The solver process was asked to stop (the workspace is shutting down): the run goes
+    back in the queue, to run again at the next start."""
+
+
+STOPPING = threading.Event()
+"""Set in a solver process by SIGTERM or SIGINT: its run stops at its next step."""
 
 
 @contextmanager
@@ -157,14 +167,31 @@ def cancel_run(session: Session, table: type[RunJob], run_id: int, by: str) -> s
 
 
 def stop_if_cancelled(factory: sessionmaker[Session], table: type[RunJob], run_id: int) -> None:
-    """Raise :class:`RunCancelled` when the run has been asked to stop (a progress step)."""
+    """Raise :class:`RunCancelled` when the run has been asked to stop (a progress step), or
+    :class:`SolverStopping` when its solver has."""
+    if STOPPING.is_set():
+        raise SolverStopping(run_id)
     with factory() as session:
         if session.scalar(select(table.status).where(table.id == run_id)) == "cancelling":
             raise RunCancelled(run_id)
 
 
-def end_cancelled(factory: sessionmaker[Session], table: type[RunJob], run_id: int) -> None:
-    """End a run that stopped on being cancelled: ``cancelled``, nothing written."""
+def end_cancelled(
+    factory: sessionmaker[Session], table: type[RunJob], run_id: int, why: RunCancelled
+) -> None:
+    """End a run that stopped on being cancelled (``cancelled``), or put it back in the
+    queue when its solver is stopping; nothing written either way."""
+    if isinstance(why, SolverStopping):
+        set_run(
+            factory,
+            table,
+            run_id,
+            status="queued",
+            solver_pid=None,
+            progress=0.0,
+            stage="queued again: the workspace stopped while it ran",
+        )
+        return
     finish_run(factory, table, run_id, status="cancelled", stage="cancelled")
 
 

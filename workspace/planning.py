@@ -436,8 +436,8 @@ def run_plan_job(factory: sessionmaker[Session], run_id: int) -> None:
             run = run_plan(prepared, run_settings, None, progress)
             _set(factory, run_id, stage="writing the plan folder", progress=0.95)
             write_plan(run, job.out_dir)
-        except RunCancelled:
-            end_cancelled(factory, PlanRunJob, run_id)
+        except RunCancelled as why:
+            end_cancelled(factory, PlanRunJob, run_id, why)
             return
         except FolderError as exc:
             _finish(

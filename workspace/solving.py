@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from allocator import InputError, allocate, describe_problems, summary
 from models import Adjustment, AllocationResult, Options, ProblemData
 from workspace.forecasting import claim_forecast_run, run_forecast_job
-from workspace.jobs import requeue_dead_runs
+from workspace.jobs import STOPPING, requeue_dead_runs
 from workspace.planning import claim_plan_run, run_plan_job
 from workspace.state import policy_of, problem_for, require_snapshot
 from workspace.tables import Proposal, Snapshot, TeamRow, now
@@ -272,6 +272,7 @@ def solver_loop(
     def _stop(*_: Any) -> None:
         nonlocal stop
         stop = True
+        STOPPING.set()  # a plan or forecast run stops at its next step and is queued again
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

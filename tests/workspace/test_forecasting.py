@@ -334,3 +334,25 @@ def test_variants_forecast_together_are_compared_when_one_did_not_finish(forecas
     page = pat.get("/forecasts", params={"queued": ",".join(str(r["run_id"]) for r in runs)})
     assert "Compare the first 2 that finished" in page.text
     assert "(1 did not finish: see its run page)" in page.text
+
+
+def test_a_forecast_whose_solver_is_stopping_goes_back_in_the_queue(forecasting):
+    """SIGTERM to a solver: its run stops at the next step and waits for the next start."""
+    from workspace.forecasting import claim_forecast_run, run_forecast_job
+    from workspace.jobs import STOPPING
+
+    client_of, solve, plans = forecasting
+    pat = client_of("pat")
+    run_id = start(pat, name="again", runs="4").json()["run_id"]
+    factory = pat.app.state.session_factory
+    assert claim_forecast_run(factory) == run_id
+    STOPPING.set()
+    try:
+        run_forecast_job(factory, run_id)
+    finally:
+        STOPPING.clear()
+    run = pat.get(f"/api/forecast-runs/{run_id}").json()
+    assert run["status"] == "queued" and "the workspace stopped" in run["stage"], run
+    assert not (plans / "forecasts" / "again").exists()
+    assert solve() == 1
+    assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "done"
