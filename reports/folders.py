@@ -26,6 +26,23 @@ class ReportError(Exception):
     the message says why and what to do."""
 
 
+OTHER_KINDS = {
+    "national": "national.csv, totals.csv, national.png and .svg",
+    "benchmark": "the table and the charts 'caseload benchmark-la --out' wrote",
+}
+"""Folders caseload writes that are not reports' inputs, and what they hold instead."""
+
+
+def _other_kind(folder: Path) -> str | None:
+    """The kind of a caseload folder (its ``.caseload`` marker) that has no report."""
+    try:
+        marker = json.loads((folder / ".caseload").read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    kind = marker.get("kind") if isinstance(marker, dict) else None
+    return kind if kind in OTHER_KINDS else None
+
+
 def folder_kind(folder: Path) -> FolderKind:
     """Recognise an output folder: a proposal (``caseload allocate --out``), a scenario
     plan's comparison (``caseload scenario run --out``) or a forecast (``caseload forecast
@@ -45,6 +62,20 @@ def folder_kind(folder: Path) -> FolderKind:
         )
     if (folder / PLAN_FILE).is_file():
         return "plan"
+    other = _other_kind(folder)
+    if other is not None:
+        raise InputError(
+            [
+                InputProblem(
+                    str(folder),
+                    None,
+                    None,
+                    f"is a caseload {other} folder, which has no report of its own: its "
+                    f"tables and chart are in the folder ({OTHER_KINDS[other]}); "
+                    "'caseload report' renders a proposal, a scenario plan or a forecast",
+                )
+            ]
+        )
     if is_forecast(folder):
         return "forecast"  # forecast_report names whatever is missing
     if (folder / "allocations.csv").exists() or (folder / "summary.json").exists():

@@ -33,6 +33,16 @@ def test_a_data_folder_is_not_an_output_folder(tmp_path):
     assert listing(tmp_path) == ["children.csv"]
 
 
+def test_a_national_folder_is_named_as_such_not_as_a_broken_proposal(tmp_path):
+    """A national sweep's folder (it has a summary.json) is told apart from a proposal."""
+    (tmp_path / ".caseload").write_text('{"kind": "national"}', encoding="utf-8")
+    (tmp_path / "summary.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="is a caseload national folder") as caught:
+        write_report(tmp_path)
+    assert "national.csv" in str(caught.value) and "allocations.csv" not in str(caught.value)
+    assert listing(tmp_path) == [".caseload", "summary.json"]
+
+
 def test_a_missing_file_is_named_and_nothing_is_written(proposal, tmp_path):
     """A proposal without findings.csv: the error names it, and no report appears."""
     import shutil
