@@ -348,6 +348,16 @@ def forecast_command(
     if problems or settings is None:
         raise _fail(problems)
     _check_out(out, "forecast")
+    later = [c.referred_on for c in problem_data.children if c.referred_on is not None]
+    later = [d for d in later if d > settings.as_of]
+    if later:
+        click.echo(
+            f"warning: --as-of {settings.as_of.isoformat()} is before {len(later)} "
+            f"{'child' if len(later) == 1 else 'children'}'s referral date (the latest "
+            f"{max(later).isoformat()}): the forecast starts before the data; rates from "
+            "referred_on count only referrals up to --as-of",
+            err=True,
+        )
     if rates is None:
         rates = estimate_rates(problem_data, settings.as_of)
     if not quiet:

@@ -315,3 +315,13 @@ def test_ctrl_c_stops_a_pooled_forecast_at_once(small, tmp_path):
     assert time.monotonic() - sent < 10, err
     assert "interrupted: nothing written" in err
     assert not (tmp_path / "fc").exists()
+
+
+def test_an_as_of_before_the_data_is_warned_about(small, tmp_path):
+    """--as-of before the children's referral dates runs, but says the data is later."""
+    result = run(
+        "forecast", small, "--weeks", 1, "--runs", 1, "--as-of", "2020-01-01",
+        "--out", tmp_path / "fc",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "warning: --as-of 2020-01-01 is before" in result.output
