@@ -526,7 +526,10 @@ def _queue(
         plan_example=bool(request.plan and request.variant and request.plan[2]),
         variant=request.variant if request.plan else None,
         from_week=request.from_week if request.variant else 0,
-        stage=f"queued: {request.runs} runs of {request.weeks} weeks",
+        stage=(
+            f"{request.runs} run{'s' if request.runs != 1 else ''} of {request.weeks} "
+            f"week{'s' if request.weeks != 1 else ''} waiting for a solver"
+        ),
     )
     session.add(job)
     session.flush()

@@ -319,7 +319,7 @@ def submit_plan_run(
         service=service,
         snapshot_id=snapshot_id,
         settings=dict(settings),
-        stage=f"queued: {plan.name}",
+        stage=f"{plan.name}: waiting for a solver",
     )
     session.add(job)
     session.flush()
