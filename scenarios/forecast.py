@@ -721,6 +721,8 @@ def run_forecast(
 
     values = run_tasks(forecast_run, tasks, executor, runs_done if progress else None)
     notes = [settings.fast_mode()]
+    if not any(r.arrivals_per_week > 0 or r.closures_per_week > 0 for r in rates):
+        notes.append("no rates: nothing arrives and nothing closes in any week")
     held = {(c.team_id, c.category) for c in data.children}
     uncopied = [f"{r.team_id} {r.category}" for r in rates if r.arrivals_per_week > 0]
     uncopied = [pair for pair in uncopied if tuple(pair.split(" ", 1)) not in held]

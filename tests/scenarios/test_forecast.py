@@ -52,6 +52,7 @@ def test_no_arrivals_and_no_closures_change_nothing():
     assert result.values.shape == (2, 4, 4, len(FORECAST_MEASURES))  # authority, cin, T1, T2
     assert np.all(result.values[:, :, :, PER_FTE] == 10.0)
     assert np.all(result.values[:, :, :, WAITING] == 0.0)
+    assert "no rates: nothing arrives and nothing closes in any week" in result.notes
 
 
 def test_arrivals_equal_to_closures_keep_the_caseload_near_its_level():
