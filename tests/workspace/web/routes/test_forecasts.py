@@ -99,3 +99,21 @@ def test_a_bad_work_limit_on_the_plan_form_keeps_the_form(client_of):
     assert answer.status_code == 422
     assert "Work limit: &#39;-5&#39; is not a number above 0" in answer.text
     assert 'name="work_limit"' in answer.text and 'value="-5"' in answer.text
+
+
+def test_a_run_page_cancels_its_run_with_a_button(client_of):
+    """A queued run's page has 'Cancel this run'; pressed, the page says it was cancelled."""
+    pat = client_of("pat")
+    started = pat.post("/api/forecast-runs", data={"base": "example", "weeks": "1", "runs": "1"})
+    run_id = started.json()["run_id"]
+    page = pat.get(f"/forecasts/runs/{run_id}").text
+    assert "Cancel this run" in page and "Runs done" in page
+    answer = pat.post(
+        f"/forecasts/runs/{run_id}/cancel",
+        data={"csrf_token": form_token(page)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    page = pat.get(f"/forecasts/runs/{run_id}").text
+    assert "The forecast run was cancelled" in page and "cancelled by pat" in page
+    assert "Cancel this run" not in page
