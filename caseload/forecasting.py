@@ -8,6 +8,7 @@ Bad input is every problem listed, exit code 2, nothing written.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import sys
 import threading
@@ -550,8 +551,8 @@ def national_command(
             region = find_region(region)
         except NationalError as exc:
             problems.append(str(exc))
-    if not target_per_fte > 0:
-        problems.append(f"--target-per-fte {target_per_fte:g}: must be a number above 0")
+    if not 0 < target_per_fte < math.inf:
+        problems.append(f"--target-per-fte {target_per_fte:g}: must be a finite number above 0")
     if limit is not None and limit < 1:
         problems.append(f"--limit {limit}: must be 1 or more")
     if scheduler is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -504,8 +505,8 @@ def run_national(
     NationalError
         A target at or below 0, an unknown region, a limit below 1.
     """
-    if not target_per_fte > 0:
-        raise NationalError(f"--target-per-fte {target_per_fte:g}: must be a number above 0")
+    if not 0 < target_per_fte < math.inf:
+        raise NationalError(f"--target-per-fte {target_per_fte:g}: must be a finite number above 0")
     year = latest_year(path)
     published, suppressed = select_authorities(year, region, limit, path)
     tasks = [NationalTask(r, policy, target_per_fte, options) for r in published]

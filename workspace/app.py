@@ -132,6 +132,22 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
+        if request.url.path in RUN_ROUTES:
+            # the run routes' documented problem shape (field, file, row, ... message),
+            # with FastAPI's own keys kept beside it
+            errors = [
+                {
+                    **e,
+                    "field": str(e["loc"][-1]) if e["loc"] else None,
+                    "file": None,
+                    "row": None,
+                    "column": None,
+                    "variant": None,
+                    "change": None,
+                    "message": f"{e['loc'][-1] if e['loc'] else 'request'}: {e['msg']}",
+                }
+                for e in errors
+            ]
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": errors}, status_code=422)
         from workspace.web.pages import render_error
@@ -141,6 +157,10 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         )
 
     return app
+
+
+RUN_ROUTES = ("/api/forecast-runs", "/api/plan-runs")
+"""Routes whose 422 problems have the planner's shape (docs/workspace.md)."""
 
 
 def _log_access(app: FastAPI, record: Audit, method: str, route: str, status: int) -> None:

@@ -159,10 +159,10 @@ def cancel_run(session: Session, table: type[RunJob], run_id: int, by: str) -> s
         raise RunRefused(409, f"run {run_id} has already ended ({job.status})")
     if job.status == "queued":
         job.status, job.stage, job.finished_at = "cancelled", f"cancelled by {by}", now()
-        job.error = f"cancelled by {by} before it started; nothing was written"
+        job.error = f"By {by}, before it started; nothing was written."
     elif job.status == "solving":
         job.status, job.stage = "cancelling", f"stopping: cancelled by {by}"
-        job.error = f"cancelled by {by}; nothing was written"
+        job.error = f"By {by}, while it ran; nothing was written."
     return job.status
 
 
@@ -192,7 +192,7 @@ def end_cancelled(
             stage="queued again: the workspace stopped while it ran",
         )
         return
-    finish_run(factory, table, run_id, status="cancelled", stage="cancelled")
+    set_run(factory, table, run_id, status="cancelled", stage="cancelled", finished_at=now())
 
 
 def busy_run(session: Session, table: type[RunJob], name: str) -> int | None:

@@ -254,6 +254,7 @@ def test_national_on_one_region_writes_rows_and_totals(tmp_path):
             ["--target-per-fte -5", "--limit 0", "did you mean 'North East'"],
         ),
         (("--target-per-fte", 18, "--region", "Wales"), ["the regions: East Midlands"]),
+        (("--target-per-fte", "inf", "--limit", 1), ["--target-per-fte inf: must be a finite"]),
     ],
 )
 def test_national_bad_options_exit_2_and_write_nothing(tmp_path, args, messages):

@@ -297,7 +297,7 @@ def test_a_queued_forecast_is_cancelled_at_once_and_only_by_a_planner(forecastin
     assert client_of("hos").post(f"/api/forecast-runs/{run_id}/cancel").status_code == 403
     cancelled = pat.post(f"/api/forecast-runs/{run_id}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert "cancelled by pat" in cancelled.json()["error"]
+    assert "By pat, before it started" in cancelled.json()["error"]
     assert pat.post(f"/api/forecast-runs/{run_id}/cancel").status_code == 409
     assert pat.post("/api/forecast-runs/99999/cancel").status_code == 404
     assert solve() == 0
@@ -356,3 +356,13 @@ def test_a_forecast_whose_solver_is_stopping_goes_back_in_the_queue(forecasting)
     assert not (plans / "forecasts" / "again").exists()
     assert solve() == 1
     assert pat.get(f"/api/forecast-runs/{run_id}").json()["status"] == "done"
+
+
+def test_an_overlong_field_gets_the_documented_problem_shape(forecasting):
+    """The framework's own 422 (a 300-character name) lists problems as the docs say."""
+    client_of, _, _ = forecasting
+    answer = start(client_of("pat"), name="n" * 300)
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert problem["field"] == "name" and problem["message"].startswith("name: ")
+    assert {"file", "row", "column", "variant", "change"} <= set(problem)

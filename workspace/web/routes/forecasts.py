@@ -43,7 +43,7 @@ from workspace.web.pages import FormUser, cancel_from_page, render
 router = APIRouter()
 Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
 RUNNERS = ("planner", "admin")
-FIELD_CHARS = 2_000
+FIELD_CHARS = 1_000_000
 """Longest text a form field may send: longer is refused by the framework on a bare page,
 so the limit is far above any good value and the form's own checks (at the field) say
 what is wrong with a long one."""

@@ -68,9 +68,9 @@ async def run_page(
     source: Annotated[str, Form(max_length=100)],
     on: Annotated[str, Form(max_length=120)] = "example",
     plan: Annotated[UploadFile | None, File()] = None,
-    name: Annotated[str, Form(max_length=2_000)] = "",
-    work_limit: Annotated[str, Form(max_length=2_000)] = "10",
-    time_limit: Annotated[str, Form(max_length=2_000)] = "120",
+    name: Annotated[str, Form(max_length=1_000_000)] = "",
+    work_limit: Annotated[str, Form(max_length=1_000_000)] = "10",
+    time_limit: Annotated[str, Form(max_length=1_000_000)] = "120",
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     """Start a plan run from the plans page; its page shows the progress."""

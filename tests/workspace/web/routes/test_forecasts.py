@@ -115,5 +115,5 @@ def test_a_run_page_cancels_its_run_with_a_button(client_of):
     )
     assert answer.status_code == 303
     page = pat.get(f"/forecasts/runs/{run_id}").text
-    assert "The forecast run was cancelled" in page and "cancelled by pat" in page
+    assert "The forecast run was cancelled" in page and "By pat, before it started" in page
     assert "Cancel this run" not in page
