@@ -392,14 +392,15 @@ def read_rates(path: Path | str, data: ProblemData, policy: Policy) -> tuple[Rat
                 )
                 ok = False
             values[column] = value
-        if ok and (team, category) in seen:
+        if team and category and (team, category) in seen:
             problems.append(
                 f"{at}: team {team!r} and category {category!r} already given in row "
                 f"{seen[(team, category)]}"
             )
             ok = False
+        elif team and category:
+            seen[(team, category)] = number  # (a bad rate in the first row too)
         if ok:
-            seen[(team, category)] = number
             arrivals = float(values["arrivals_per_week"] or 0.0)
             closures = values["closures_per_week"]
             rates.append(

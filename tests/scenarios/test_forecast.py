@@ -205,12 +205,13 @@ def test_a_rates_file_is_read_and_every_problem_named(tmp_path: Path):
     with pytest.raises(ForecastError) as caught:
         read_rates(bad, data, CIN)
     problems = caught.value.problems
-    assert len(problems) == 5
+    assert len(problems) == 6
     assert f"{bad}: row 2: column team_id: unknown team 'T11'; did you mean 'T1'" in problems[0]
     assert "row 3: column category: unknown category 'cinn'; did you mean 'cin'" in problems[1]
     assert "row 4: column arrivals_per_week: '-1' is not a number above 0" in problems[2]
     assert "row 5: column arrivals_per_week: '0'" in problems[3]
     assert "row 6: column closures_per_week: 'x'" in problems[4]
+    assert "row 6: team 'T2' and category 'cin' already given in row 5" in problems[5]
 
 
 def test_rates_files_as_spreadsheets_save_them_are_read_or_named_by_line(tmp_path: Path):
@@ -222,7 +223,8 @@ def test_rates_files_as_spreadsheets_save_them_are_read_or_named_by_line(tmp_pat
     assert (rate.team_id, rate.category, rate.arrivals_per_week) == ("T1", "cin", 2.5)
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "team_id,category,arrivals_per_week\nT1,cin,2,5\n\nT2,cin,25000\n", encoding="utf-8"
+        "team_id,category,arrivals_per_week\nT1,cin,2,5\n\nT2,cin,25000\nt2,CIN,1\n",
+        encoding="utf-8",
     )
     with pytest.raises(ForecastError) as caught:
         read_rates(bad, data, CIN)
@@ -230,6 +232,7 @@ def test_rates_files_as_spreadsheets_save_them_are_read_or_named_by_line(tmp_pat
     assert "row 2: more values than the header has columns (3); a decimal comma" in problems[0]
     assert "row 4: column arrivals_per_week: 25000 children a week" in problems[1]
     assert "above 1,000: a typo?" in problems[1]
+    assert "row 5: team 'T2' and category 'cin' already given in row 4" in problems[2]
     wide = tmp_path / "utf16.csv"
     wide.write_text("team_id,category,arrivals_per_week\nT1,cin,1\n", encoding="utf-16")
     with pytest.raises(ForecastError, match="is not UTF-8 text"):
