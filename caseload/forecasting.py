@@ -574,10 +574,9 @@ def national_command(
         if not quiet and sys.stderr.isatty():
             click.echo(f"\rauthorities: {done}/{total} done", err=True, nl=done == total)
 
+    tasks = 151 if limit is None else limit  # authorities, at most
     try:
-        with executor(
-            processes, 151 if limit is None else limit, scheduler, connect_timeout
-        ) as pool:
+        with executor(processes, tasks, scheduler, connect_timeout) as pool:
             result = run_national(
                 policy,
                 target_per_fte,
@@ -596,7 +595,7 @@ def national_command(
         "scheduler": scheduler,
         **options.model_dump(mode="json"),
         # where the authorities ran (each solve itself uses one process)
-        "processes": None if scheduler else min(processes, 151 if limit is None else limit),
+        "processes": None if scheduler else min(processes, tasks),
     }
     try:
         write_national(result, out, settings)

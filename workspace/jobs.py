@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from workspace.tables import ForecastRunJob, PlanRunJob, RunJob, now
+from workspace.tables import ForecastRunJob, PlanRunJob, Proposal, RunJob, now
 
 RUN_TABLES: tuple[type[RunJob], ...] = (PlanRunJob, ForecastRunJob)
 """The kinds of run, in the order a solver takes them (each oldest first)."""
@@ -85,9 +85,12 @@ def run_public(job: RunJob) -> dict[str, Any]:
     }
 
 
-def claim_run(factory: sessionmaker[Session], table: type[RunJob], stage: str) -> int | None:
-    """Mark the oldest queued run of ``table`` ``solving`` for this process; its id, or
-    ``None`` (another solver may claim the same row first: only one wins)."""
+def claim_run(
+    factory: sessionmaker[Session], table: type[RunJob] | type[Proposal], stage: str | None
+) -> int | None:
+    """Mark the oldest queued job of ``table`` (a run, or a manager's proposal) ``solving``
+    for this process, with ``stage`` when the table has one; its id, or ``None`` (another
+    solver may claim the same row first: only one wins)."""
     with factory() as session, session.begin():
         candidate = session.scalar(
             select(table.id).where(table.status == "queued").order_by(table.id).limit(1)
@@ -102,7 +105,7 @@ def claim_run(factory: sessionmaker[Session], table: type[RunJob], stage: str) -
                 solver_pid=os.getpid(),
                 started_at=now(),
                 progress=0.0,
-                stage=stage,
+                **({} if stage is None else {"stage": stage}),
             )
         )
         return candidate if done.rowcount == 1 else None  # type: ignore[attr-defined]

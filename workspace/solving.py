@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import signal
 import time
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from allocator import InputError, allocate, describe_problems, summary
 from models import Adjustment, AllocationResult, Options, ProblemData
 from workspace.forecasting import claim_forecast_run, run_forecast_job
-from workspace.jobs import STOPPING, requeue_dead_runs
+from workspace.jobs import STOPPING, claim_run, requeue_dead_runs
 from workspace.planning import claim_plan_run, run_plan_job
 from workspace.state import policy_of, problem_for, require_snapshot
 from workspace.tables import Proposal, Snapshot, TeamRow, now
@@ -91,18 +90,7 @@ def submit(
 
 def claim(factory: sessionmaker[Session]) -> int | None:
     """Mark the oldest queued proposal ``solving`` for this process; its id, or ``None``."""
-    with factory() as session, session.begin():
-        candidate = session.scalar(
-            select(Proposal.id).where(Proposal.status == "queued").order_by(Proposal.id).limit(1)
-        )
-        if candidate is None:
-            return None
-        done = session.execute(
-            update(Proposal)
-            .where(Proposal.id == candidate, Proposal.status == "queued")
-            .values(status="solving", solver_pid=os.getpid(), started_at=now(), progress=0.0)
-        )
-        return candidate if done.rowcount == 1 else None  # type: ignore[attr-defined]
+    return claim_run(factory, Proposal, stage=None)
 
 
 def engine_options(options: dict[str, Any], default_work_limit: float) -> Options:

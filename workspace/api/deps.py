@@ -103,16 +103,30 @@ def signed_in(request: Request, db: SessionDep, settings: SettingsDep) -> Signed
 CurrentUser = Annotated[Signed, Depends(signed_in)]
 
 
+def check_role(current: Signed, roles: tuple[str, ...]) -> Signed:
+    """``current``, if their role is one of ``roles`` (else 403): for a form whose user
+    comes from the CSRF check rather than from :func:`require_role`."""
+    if current.user.role not in roles:
+        raise HTTPException(403, f"this needs the role {' or '.join(roles)}")
+    return current
+
+
 def require_role(*roles: str) -> Callable[..., Signed]:
     """A dependency: the signed-in user, if their role is one of ``roles`` (else 403)."""
 
     def check(current: CurrentUser) -> Signed:
-        if current.user.role not in roles:
-            raise HTTPException(403, f"this needs the role {' or '.join(roles)}")
-        return current
+        return check_role(current, roles)
 
     check.__name__ = f"require_{'_or_'.join(roles)}"
     return check
+
+
+PLANNING_READERS = ("planner", "head_of_service", "admin")
+"""Who reads scenario plans and forecasts (and their runs)."""
+PLANNING_RUNNERS = ("planner", "admin")
+"""Who starts and cancels plan runs and forecast runs."""
+PlanningReader = Annotated[Signed, Depends(require_role(*PLANNING_READERS))]
+PlanningRunner = Annotated[Signed, Depends(require_role(*PLANNING_RUNNERS))]
 
 
 def visible_teams(db: Session, current: Signed) -> list[TeamRow]:

@@ -16,7 +16,7 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from workspace.api.deps import CurrentUser, Signed, audit
+from workspace.api.deps import PLANNING_RUNNERS, CurrentUser, Signed, audit, check_role
 from workspace.core.security import same
 
 templates = Jinja2Templates(directory=str(files("workspace") / "templates"))
@@ -97,10 +97,6 @@ def csrf_checked(
 FormUser = Annotated[Signed, Depends(csrf_checked)]
 
 
-RUNNERS = ("planner", "admin")
-"""Who may start or cancel a plan run or a forecast run."""
-
-
 def cancel_from_page(
     request: Request, db: Any, current: Signed, table: Any, run_id: int, page: str
 ) -> Response:
@@ -110,8 +106,7 @@ def cancel_from_page(
 
     from workspace.jobs import RunRefused, cancel_run
 
-    if current.user.role not in RUNNERS:
-        raise HTTPException(403, f"this needs the role {' or '.join(RUNNERS)}")
+    check_role(current, PLANNING_RUNNERS)
     audit(request).action = "change"
     try:
         cancel_run(db, table, run_id, current.user.username)

@@ -13,10 +13,17 @@ import re
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from workspace.api.deps import SessionDep, SettingsDep, Signed, audit, require_role
+from workspace.api.deps import (
+    PlanningReader,
+    PlanningRunner,
+    SessionDep,
+    SettingsDep,
+    Signed,
+    audit,
+)
 from workspace.api.routes.plans import plan_file_name
 from workspace.core.config import Settings
 from workspace.forecasting import (
@@ -48,8 +55,6 @@ from workspace.state import current_snapshot, team_rows
 from workspace.tables import ForecastRunJob
 
 router = APIRouter(tags=["forecasts"])
-Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
-Runner = Annotated[Signed, Depends(require_role("planner", "admin"))]
 ForecastName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")]
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 """The report is one self-contained page whose sorting and filters are inline scripts."""
@@ -174,7 +179,7 @@ async def create_forecast_run(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    current: Runner,
+    current: PlanningRunner,
     base: Annotated[str, Form(description=f"one of {', '.join(BASES)}")] = "example",
     service: Annotated[str | None, Form(max_length=100)] = None,
     name: Annotated[str | None, Form(max_length=100, description="the forecast's folder")] = None,
@@ -239,14 +244,14 @@ async def create_forecast_run(
 
 
 @router.get("/forecast-runs", response_model=list[ForecastRunPublic])
-def list_forecast_runs(db: SessionDep, current: Reader) -> list[dict[str, Any]]:
+def list_forecast_runs(db: SessionDep, current: PlanningReader) -> list[dict[str, Any]]:
     """The latest forecast runs (50), newest first."""
     return [forecast_run_public(j) for j in forecast_runs(db)]
 
 
 @router.get("/forecast-runs/{run_id}", response_model=ForecastRunPublic)
 def read_forecast_run(
-    run_id: Annotated[int, Path(ge=1, le=2**62)], db: SessionDep, current: Reader
+    run_id: Annotated[int, Path(ge=1, le=2**62)], db: SessionDep, current: PlanningReader
 ) -> dict[str, Any]:
     """A forecast run: status, stage and progress (runs done); then the authority's bands at
     the last week, or its problems."""
@@ -261,7 +266,7 @@ def cancel_forecast_run(
     run_id: Annotated[int, Path(ge=1, le=2**62)],
     request: Request,
     db: SessionDep,
-    current: Runner,
+    current: PlanningRunner,
 ) -> dict[str, Any]:
     """Cancel a forecast run: a queued one ends now (``cancelled``), a running one stops
     after the runs in hand (``cancelling``, then ``cancelled``); nothing is written. 409
@@ -278,7 +283,7 @@ def cancel_forecast_run(
 
 
 @router.get("/forecasts")
-def list_forecasts(settings: SettingsDep, current: Reader) -> list[dict[str, Any]]:
+def list_forecasts(settings: SettingsDep, current: PlanningReader) -> list[dict[str, Any]]:
     """The forecasts in the plans folder's ``forecasts/``: settings and the authority's bands
     at the last week (a folder that cannot be read: its problem)."""
     found = []
@@ -294,7 +299,7 @@ def list_forecasts(settings: SettingsDep, current: Reader) -> list[dict[str, Any
 def read_one(
     name: ForecastName,
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     scope: Annotated[str | None, Query(max_length=120, description="level:scope")] = None,
 ) -> dict[str, Any]:
     """A forecast's settings and its bands (every week, scope and measure; or one scope's)."""
@@ -312,7 +317,9 @@ def read_one(
 
 
 @router.get("/forecasts/{name}/report", response_class=HTMLResponse)
-def forecast_report(name: ForecastName, settings: SettingsDep, current: Reader) -> HTMLResponse:
+def forecast_report(
+    name: ForecastName, settings: SettingsDep, current: PlanningReader
+) -> HTMLResponse:
     """The forecast's report page: fan charts per authority, service and team, and tables."""
     from reports import build_report, render_html
 
@@ -330,7 +337,7 @@ def forecast_report(name: ForecastName, settings: SettingsDep, current: Reader) 
 def fan_chart(
     name: ForecastName,
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     scope: Annotated[str, Query(max_length=120, description="level:scope")] = AUTHORITY,
 ) -> Response:
     """The reports' fan chart of one scope (the authority by default): a panel per measure,
@@ -354,7 +361,7 @@ Weeks = Annotated[str | None, Query(max_length=200, description="e.g. 0,13,26")]
 @router.get("/forecast-comparison")
 def comparison(
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     name: Names,
     scope: Scope = AUTHORITY,
     weeks: Weeks = None,
@@ -369,7 +376,7 @@ def comparison(
 
 @router.get("/forecast-comparison.svg", response_class=Response)
 def comparison_chart(
-    settings: SettingsDep, current: Reader, name: Names, scope: Scope = AUTHORITY
+    settings: SettingsDep, current: PlanningReader, name: Names, scope: Scope = AUTHORITY
 ) -> Response:
     """The forecasts' medians over their bands, every week, a panel per measure."""
     try:

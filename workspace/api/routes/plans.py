@@ -17,11 +17,18 @@ from pathlib import Path as FsPath
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 
 from scenarios import PlanError
-from workspace.api.deps import SessionDep, SettingsDep, Signed, audit, require_role
+from workspace.api.deps import (
+    PlanningReader,
+    PlanningRunner,
+    SessionDep,
+    SettingsDep,
+    Signed,
+    audit,
+)
 from workspace.core.config import Settings
 from workspace.jobs import RunRefused, cancel_run
 from workspace.planning import (
@@ -39,8 +46,6 @@ from workspace.state import current_snapshot, team_rows
 from workspace.tables import PlanRunJob
 
 router = APIRouter(tags=["plans"])
-Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
-Runner = Annotated[Signed, Depends(require_role("planner", "admin"))]
 PlanName = Annotated[str, Path(pattern=r"^[\w.-]{1,100}$")]
 MAX_PLAN_BYTES = 1_000_000
 
@@ -75,20 +80,20 @@ def comparison(folder: FsPath) -> list[dict[str, Any]]:
 
 
 @router.get("/plans")
-def list_plans(settings: SettingsDep, current: Reader) -> list[dict[str, Any]]:
+def list_plans(settings: SettingsDep, current: PlanningReader) -> list[dict[str, Any]]:
     """The plans' output folders a planner can read."""
     return [{"name": f.name, "variants": len(comparison(f))} for f in plan_folders(settings)]
 
 
 @router.get("/plans/{name}")
-def read_plan(name: PlanName, settings: SettingsDep, current: Reader) -> dict[str, Any]:
+def read_plan(name: PlanName, settings: SettingsDep, current: PlanningReader) -> dict[str, Any]:
     """A plan's comparison: one row per variant, ``base`` first."""
     folder = plan_folder(settings, name)
     return {"name": name, "comparison": comparison(folder)}
 
 
 @router.get("/plans/{name}/report", response_class=HTMLResponse)
-def plan_report(name: PlanName, settings: SettingsDep, current: Reader) -> HTMLResponse:
+def plan_report(name: PlanName, settings: SettingsDep, current: PlanningReader) -> HTMLResponse:
     """The plan's report page, with the reports' charts."""
     from reports import build_report, render_html
 
@@ -103,7 +108,7 @@ def plan_report(name: PlanName, settings: SettingsDep, current: Reader) -> HTMLR
 
 
 @router.get("/plans/{name}/comparison.svg", response_class=FileResponse)
-def plan_chart(name: PlanName, settings: SettingsDep, current: Reader) -> FileResponse:
+def plan_chart(name: PlanName, settings: SettingsDep, current: PlanningReader) -> FileResponse:
     """The plan's comparison chart (the key measures per variant, the base in grey)."""
     chart = plan_folder(settings, name) / "comparison.svg"
     if not chart.is_file():
@@ -112,14 +117,14 @@ def plan_chart(name: PlanName, settings: SettingsDep, current: Reader) -> FileRe
 
 
 @router.get("/plan-examples", response_model=list[ExamplePlanPublic])
-def list_examples(current: Reader) -> list[dict[str, Any]]:
+def list_examples(current: PlanningReader) -> list[dict[str, Any]]:
     """The planner's example plans, which run on the example authority."""
     return [{**vars(e), "variants": list(e.variants)} for e in example_plans()]
 
 
 @router.get("/plan-examples/{file}", response_class=PlainTextResponse)
 def example_text(
-    file: Annotated[str, Path(pattern=r"^[\w.-]{1,100}$")], current: Reader
+    file: Annotated[str, Path(pattern=r"^[\w.-]{1,100}$")], current: PlanningReader
 ) -> PlainTextResponse:
     """An example plan's TOML, to download and adapt."""
     try:
@@ -213,7 +218,7 @@ async def create_plan_run(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    current: Runner,
+    current: PlanningRunner,
     example: Annotated[
         str | None, Form(max_length=100, description="an example plan's file")
     ] = None,
@@ -262,7 +267,7 @@ def cancel_plan_run(
     run_id: Annotated[int, Path(ge=1, le=2**62)],
     request: Request,
     db: SessionDep,
-    current: Runner,
+    current: PlanningRunner,
 ) -> dict[str, Any]:
     """Cancel a plan run: a queued one ends now (``cancelled``), a running one stops after
     the variant in hand (``cancelling``, then ``cancelled``); nothing is written. 409 when
@@ -279,14 +284,14 @@ def cancel_plan_run(
 
 
 @router.get("/plan-runs", response_model=list[PlanRunPublic])
-def list_plan_runs(db: SessionDep, current: Reader) -> list[dict[str, Any]]:
+def list_plan_runs(db: SessionDep, current: PlanningReader) -> list[dict[str, Any]]:
     """The latest plan runs (50), newest first."""
     return [plan_run_public(j) for j in plan_runs(db)]
 
 
 @router.get("/plan-runs/{run_id}", response_model=PlanRunPublic)
 def read_plan_run(
-    run_id: Annotated[int, Path(ge=1, le=2**62)], db: SessionDep, current: Reader
+    run_id: Annotated[int, Path(ge=1, le=2**62)], db: SessionDep, current: PlanningReader
 ) -> dict[str, Any]:
     """A plan run: status, stage and progress; then its comparison, or its problems."""
     job = db.get(PlanRunJob, run_id)

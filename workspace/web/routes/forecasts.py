@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from scenarios import FORECAST_MODES
-from workspace.api.deps import SessionDep, SettingsDep, Signed, require_role
+from workspace.api.deps import (
+    PLANNING_RUNNERS,
+    PlanningReader,
+    SessionDep,
+    SettingsDep,
+    Signed,
+    check_role,
+)
 from workspace.api.routes.forecasts import start_forecast_run
 from workspace.forecasting import (
     EXAMPLE_BASES,
@@ -41,8 +48,6 @@ from workspace.tables import ForecastRunJob
 from workspace.web.pages import FormUser, cancel_from_page, render
 
 router = APIRouter()
-Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
-RUNNERS = ("planner", "admin")
 FIELD_CHARS = 1_000_000
 """Longest text a form field may send: longer is refused by the framework on a bare page,
 so the limit is far above any good value and the form's own checks (at the field) say
@@ -88,7 +93,7 @@ def forecasts_view(
     for p in problems:
         if p.get("field") and not p.get("file"):
             by_field.setdefault(p["field"], []).append(p["message"])
-    may_run = current.user.role in RUNNERS
+    may_run = current.user.role in PLANNING_RUNNERS
     return render(
         request,
         "forecasts.html",
@@ -124,7 +129,7 @@ def forecasts_page(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     queued: Annotated[str, Query(max_length=2000, pattern=r"^[0-9,]*$")] = "",
 ) -> Response:
     """The forecasts, the run form and the recent runs; with ``queued``, the runs queued
@@ -159,8 +164,7 @@ async def run_page(
 ) -> Response:
     """Start a forecast (or one per variant of a plan) from the forecasts page; a run's page
     shows its progress, the forecasts page the runs queued together."""
-    if current.user.role not in RUNNERS:
-        raise HTTPException(403, f"this needs the role {' or '.join(RUNNERS)}")
+    check_role(current, PLANNING_RUNNERS)
     base, _, service = on.partition(":")
     given = {
         "on": on,
@@ -238,7 +242,9 @@ def cancel_page(request: Request, run_id: int, db: SessionDep, current: FormUser
 
 
 @router.get("/forecasts/runs/{run_id}")
-def run_status_page(request: Request, run_id: int, db: SessionDep, current: Reader) -> Response:
+def run_status_page(
+    request: Request, run_id: int, db: SessionDep, current: PlanningReader
+) -> Response:
     job = db.get(ForecastRunJob, run_id)
     if job is None:
         raise HTTPException(404, f"no forecast run {run_id}")
@@ -264,7 +270,7 @@ def compare_page(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     name: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006 (FastAPI's query list)
     scope: Annotated[str, Query(max_length=120)] = AUTHORITY,
     weeks: Annotated[str, Query(max_length=200)] = "",
@@ -309,7 +315,7 @@ def forecast_page(
     request: Request,
     name: str,
     settings: SettingsDep,
-    current: Reader,
+    current: PlanningReader,
     scope: Annotated[str, Query(max_length=120)] = AUTHORITY,
 ) -> Response:
     try:

@@ -6,11 +6,18 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from scenarios import PlanError
-from workspace.api.deps import SessionDep, SettingsDep, Signed, require_role
+from workspace.api.deps import (
+    PLANNING_RUNNERS,
+    PlanningReader,
+    SessionDep,
+    SettingsDep,
+    Signed,
+    check_role,
+)
 from workspace.api.routes.plans import comparison, plan_folder, plan_folders, start_plan_run
 from workspace.planning import (
     PlanRunRefused,
@@ -25,8 +32,6 @@ from workspace.tables import PlanRunJob
 from workspace.web.pages import FormUser, cancel_from_page, render
 
 router = APIRouter()
-Reader = Annotated[Signed, Depends(require_role("planner", "head_of_service", "admin"))]
-RUNNERS = ("planner", "admin")
 
 
 def plans_view(
@@ -43,8 +48,8 @@ def plans_view(
         plans=plans,
         plans_dir=settings.plans_dir,
         runs=[plan_run_public(j) for j in plan_runs(db, limit=20)],
-        may_run=current.user.role in RUNNERS,
-        examples=example_plans() if current.user.role in RUNNERS else (),
+        may_run=current.user.role in PLANNING_RUNNERS,
+        examples=example_plans() if current.user.role in PLANNING_RUNNERS else (),
         services=services,
         has_data=snapshot is not None,
         given=extra.pop("given", {}),
@@ -54,7 +59,7 @@ def plans_view(
 
 @router.get("/plans")
 def plans_page(
-    request: Request, db: SessionDep, settings: SettingsDep, current: Reader
+    request: Request, db: SessionDep, settings: SettingsDep, current: PlanningReader
 ) -> Response:
     return plans_view(request, db, settings, current)
 
@@ -74,8 +79,7 @@ async def run_page(
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     """Start a plan run from the plans page; its page shows the progress."""
-    if current.user.role not in RUNNERS:
-        raise HTTPException(403, f"this needs the role {' or '.join(RUNNERS)}")
+    check_role(current, PLANNING_RUNNERS)
     base, _, service = on.partition(":")
     given = {
         "source": source,
@@ -153,7 +157,9 @@ def cancel_page(request: Request, run_id: int, db: SessionDep, current: FormUser
 
 
 @router.get("/plans/runs/{run_id}")
-def run_status_page(request: Request, run_id: int, db: SessionDep, current: Reader) -> Response:
+def run_status_page(
+    request: Request, run_id: int, db: SessionDep, current: PlanningReader
+) -> Response:
     job = db.get(PlanRunJob, run_id)
     if job is None:
         raise HTTPException(404, f"no plan run {run_id}")
@@ -170,7 +176,9 @@ def run_status_page(request: Request, run_id: int, db: SessionDep, current: Read
 
 
 @router.get("/plans/{name}")
-def plan_page(request: Request, name: str, settings: SettingsDep, current: Reader) -> Response:
+def plan_page(
+    request: Request, name: str, settings: SettingsDep, current: PlanningReader
+) -> Response:
     folder = plan_folder(settings, name)
     rows = compared(comparison(folder))
     return render(
