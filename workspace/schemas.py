@@ -274,13 +274,15 @@ class PlanRunStarted(BaseModel):
     status: str
 
 
-class PlanRunPublic(BaseModel):
-    """A plan run: its progress while it runs, then its comparison or its problems."""
+RunStatus = Literal["queued", "solving", "cancelling", "done", "failed", "cancelled"]
+
+
+class RunPublic(BaseModel):
+    """What every kind of run shows (``workspace.jobs.run_public``): who asked, on what, and
+    how far it got."""
 
     run_id: int
     name: str
-    plan_file: str
-    example: bool
     base: str
     service: str | None
     snapshot_id: int | None
@@ -289,10 +291,17 @@ class PlanRunPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     settings: dict[str, Any]
-    status: Literal["queued", "solving", "cancelling", "done", "failed", "cancelled"]
+    status: RunStatus
     stage: str
     progress: float
     error: str | None
+
+
+class PlanRunPublic(RunPublic):
+    """A plan run: its progress while it runs, then its comparison or its problems."""
+
+    plan_file: str
+    example: bool
     problems: list[PlanProblem]
     comparison: list[dict[str, Any]]
 
@@ -312,29 +321,15 @@ class ForecastProblem(BaseModel):
     message: str
 
 
-class ForecastRunPublic(BaseModel):
+class ForecastRunPublic(RunPublic):
     """A forecast run: its progress while it runs (runs done of runs), then the authority's
     bands at the last week, or its problems."""
 
-    run_id: int
-    name: str
-    base: str
-    service: str | None
-    snapshot_id: int | None
     rates_file: str | None
     plan_file: str | None
     plan_example: bool
     variant: str | None
     from_week: int
-    created_by: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    settings: dict[str, Any]
-    status: Literal["queued", "solving", "cancelling", "done", "failed", "cancelled"]
-    stage: str
-    progress: float
-    error: str | None
     problems: list[ForecastProblem]
     headline: list[dict[str, Any]]
 
