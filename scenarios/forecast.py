@@ -724,9 +724,12 @@ def run_forecast(
     notes = [settings.fast_mode()]
     if not any(r.arrivals_per_week > 0 or r.closures_per_week > 0 for r in rates):
         notes.append("no rates: nothing arrives and nothing closes in any week")
-    held = {(c.team_id, c.category) for c in data.children}
-    uncopied = [f"{r.team_id} {r.category}" for r in rates if r.arrivals_per_week > 0]
-    uncopied = [pair for pair in uncopied if tuple(pair.split(" ", 1)) not in held]
+    present = {(c.team_id, c.category) for c in data.children}
+    uncopied = [
+        f"{r.team_id} {r.category}"
+        for r in rates
+        if r.arrivals_per_week > 0 and (r.team_id, r.category) not in present
+    ]
     if uncopied:
         notes.append(
             "arrivals with no case of their team and category to copy arrive as single "
